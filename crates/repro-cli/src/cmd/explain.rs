@@ -1,0 +1,10 @@
+//! `repro explain`.
+
+use crate::ui::Ctx;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {}
+
+pub(crate) fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<u8> {
+    anyhow::bail!("`repro explain` is not implemented yet")
+}

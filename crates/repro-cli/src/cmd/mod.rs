@@ -1,0 +1,12 @@
+//! One module per subcommand. Each has `Args` (clap) and `run(args, ctx) -> Result<u8>` (exit code).
+
+pub(crate) mod build;
+pub(crate) mod check;
+pub(crate) mod common;
+pub(crate) mod diff;
+pub(crate) mod explain;
+pub(crate) mod fetch;
+pub(crate) mod hash;
+pub(crate) mod image;
+pub(crate) mod import;
+pub(crate) mod recipe;

@@ -1,0 +1,1 @@
+//! Named, declarative normalization rules with accounting.

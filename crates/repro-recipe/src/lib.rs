@@ -1,0 +1,5 @@
+//! Recipe model, TOML parsing with spans, validation, Yggdrasil importer.
+
+pub mod model;
+
+pub use model::*;

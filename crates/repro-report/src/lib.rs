@@ -1,0 +1,1 @@
+//! Report model (repro-report/1) and its renderers.

@@ -1,0 +1,1 @@
+//! Pinned build images, the Docker runner, build environment, variations.

@@ -1,0 +1,1 @@
+//! Fetching, verification, content-addressed cache, mirrors and safe unpacking of recipe sources.

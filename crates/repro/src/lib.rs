@@ -1,0 +1,1 @@
+//! Orchestration: check, explain, build, diff.

@@ -1,0 +1,15 @@
+//! Workspace integration tests: the `repro` binary driven as a user would.
+//!
+//! Tests that need Docker call `support::docker_or_skip()`: with `CI` set, a missing daemon fails
+//! the test; without it, the test is skipped with a loud message.
+
+mod support;
+
+mod build;
+mod check;
+mod diff;
+mod fetch;
+mod hash;
+mod image;
+mod import;
+mod recipe;

@@ -1,0 +1,5 @@
+//! Benchmark: build.
+
+pub(crate) fn run() -> anyhow::Result<()> {
+    anyhow::bail!("bench build: not implemented yet")
+}

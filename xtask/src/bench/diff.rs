@@ -1,0 +1,5 @@
+//! Benchmark: diff.
+
+pub(crate) fn run() -> anyhow::Result<()> {
+    anyhow::bail!("bench diff: not implemented yet")
+}

@@ -1,0 +1,27 @@
+//! `cargo xtask`: repository automation (tests, base image, benchmarks, source mirror).
+
+use anyhow::Result;
+use clap::Parser;
+
+mod bench;
+mod mirror;
+mod test;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+enum Task {
+    /// Run the test suite as CI does (prepares the pinned image first).
+    Test(test::Args),
+    /// Run benchmarks and print figures for docs/benchmarks.md.
+    Bench(bench::Args),
+    /// Download Debian source packages' original tarballs into a sha256-keyed source mirror.
+    MirrorDebian(mirror::Args),
+}
+
+fn main() -> Result<()> {
+    match Task::parse() {
+        Task::Test(a) => test::run(a),
+        Task::Bench(a) => bench::run(a),
+        Task::MirrorDebian(a) => mirror::run(a),
+    }
+}
