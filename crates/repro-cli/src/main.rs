@@ -57,7 +57,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     ui::init_tracing(cli.verbose, cli.quiet);
-    let ctx = ui::Ctx { quiet: cli.quiet };
+    let ctx = ui::Ctx { quiet: cli.quiet, verbose: cli.verbose };
     let result = match cli.command {
         Command::Recipe(c) => cmd::recipe::run(c, &ctx),
         Command::Fetch(a) => cmd::fetch::run(a, &ctx),

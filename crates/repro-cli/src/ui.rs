@@ -1,10 +1,28 @@
 //! Terminal output: tracing setup, error printing, and the event displayer.
+//!
+//! Libraries emit [`repro_events::Event`]s; [`Ctx::sink`] turns them into progress on stderr:
+//! spinners per build on a TTY, plain prefixed lines otherwise. Build output lines are shown with
+//! `-v` (prefixed with the build's label, e.g. `control | ...`); otherwise only phases.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use repro_events::{Event, EventSink, Level, Sink};
 
 /// What every subcommand gets besides its own arguments.
 pub(crate) struct Ctx {
     pub(crate) quiet: bool,
+    pub(crate) verbose: u8,
+}
+
+impl Ctx {
+    /// A sink that displays events on stderr.
+    pub(crate) fn sink(&self) -> Sink {
+        Arc::new(Displayer::new(self.quiet, self.verbose))
+    }
 }
 
 pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
@@ -27,4 +45,129 @@ pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
 #[allow(clippy::print_stderr)]
 pub(crate) fn print_error(err: &anyhow::Error) {
     eprintln!("error: {err:#}");
+}
+
+/// Renders events on stderr.
+struct Displayer {
+    quiet: bool,
+    verbose: u8,
+    tty: bool,
+    multi: MultiProgress,
+    bars: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl Displayer {
+    fn new(quiet: bool, verbose: u8) -> Self {
+        let tty = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let target =
+            if tty && !quiet { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        Displayer {
+            quiet,
+            verbose,
+            tty,
+            multi: MultiProgress::with_draw_target(target),
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn bar(&self, key: &str) -> ProgressBar {
+        let mut bars = self.bars.lock().expect("progress bars poisoned");
+        bars.entry(key.to_owned())
+            .or_insert_with(|| {
+                let bar = self.multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg}")
+                        .expect("valid template"),
+                );
+                bar.set_prefix(key.to_owned());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar
+            })
+            .clone()
+    }
+
+    fn finish(&self, key: &str, msg: String) {
+        let bar = self.bars.lock().expect("progress bars poisoned").remove(key);
+        match bar {
+            Some(bar) => bar.finish_with_message(msg),
+            None => self.line(&format!("{key}: {msg}")),
+        }
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn line(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        if self.tty {
+            self.multi.suspend(|| eprintln!("{text}"));
+        } else {
+            eprintln!("{text}");
+        }
+    }
+}
+
+impl EventSink for Displayer {
+    fn emit(&self, event: Event) {
+        match event {
+            Event::FetchStarted { source, .. } => {
+                if self.tty {
+                    self.bar(&source).set_message("fetching");
+                } else {
+                    self.line(&format!("fetch: {source}"));
+                }
+            }
+            Event::FetchProgress { source, bytes, total } => {
+                if self.tty {
+                    let msg = match total {
+                        Some(t) => format!("{} / {}", human(bytes), human(t)),
+                        None => human(bytes),
+                    };
+                    self.bar(&source).set_message(msg);
+                }
+            }
+            Event::FetchFinished { source, origin, sha256 } => {
+                let short = sha256.get(..12).unwrap_or(&sha256);
+                self.finish(&source, format!("ok ({origin:?}, sha256 {short}…)").to_lowercase());
+            }
+            Event::BuildPhase { build, phase } => {
+                if self.tty {
+                    self.bar(&build).set_message(phase);
+                } else {
+                    self.line(&format!("[{build}] {phase}"));
+                }
+            }
+            Event::BuildOutput { build, line, .. } => {
+                if self.verbose > 0 {
+                    self.line(&format!("{build} | {line}"));
+                } else if self.tty {
+                    let mut l = line;
+                    l.truncate(120);
+                    self.bar(&build).set_message(l);
+                }
+            }
+            Event::BuildFinished { build, success, duration } => {
+                let what = if success { "finished" } else { "FAILED" };
+                self.finish(&build, format!("{what} in {:.1}s", duration.as_secs_f64()));
+            }
+            Event::Image { message } => self.line(&format!("image: {message}")),
+            Event::FileCompared { .. } | Event::Normalized { .. } => {}
+            Event::Note { level, message } => match level {
+                Level::Info => self.line(&format!("note: {message}")),
+                Level::Warn => self.line(&format!("warning: {message}")),
+            },
+            _ => {}
+        }
+    }
+}
+
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{bytes} B") } else { format!("{v:.1} {}", UNITS[u]) }
 }

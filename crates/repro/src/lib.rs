@@ -1,1 +1,2 @@
 //! Orchestration: check, explain, build, diff.
+pub mod variations;
