@@ -98,3 +98,87 @@ pub struct IgnoreRule {
     /// Why the difference is benign (shown in reports).
     pub reason: Option<String>,
 }
+
+impl Source {
+    /// The name this source takes directly in `srcdir`, for file and git sources: the file name
+    /// (`filename`, or the URL's last component) or the checkout directory (`unpack_target`, or
+    /// the repository name without `.git`). `None` for archives and directories, which unpack
+    /// their contents into `srcdir[/target]`.
+    pub fn dest_name(&self) -> Option<String> {
+        match self {
+            Source::File { url, filename, .. } => Some(
+                filename.clone().unwrap_or_else(|| crate::validate::url_basename(url).to_owned()),
+            ),
+            Source::Git { url, unpack_target, .. } => Some(
+                unpack_target
+                    .clone()
+                    .unwrap_or_else(|| crate::validate::git_dir_name(url).to_owned()),
+            ),
+            Source::Archive { .. } | Source::Directory { .. } => None,
+        }
+    }
+
+    /// The URL or path as written in the recipe (`directory` path for directory sources).
+    pub fn location(&self) -> &str {
+        match self {
+            Source::Archive { url, .. } | Source::File { url, .. } | Source::Git { url, .. } => url,
+            Source::Directory { path, .. } => path,
+        }
+    }
+
+    /// `archive`, `file`, `git` or `directory`: the recipe key naming this kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Archive { .. } => "archive",
+            Source::File { .. } => "file",
+            Source::Git { .. } => "git",
+            Source::Directory { .. } => "directory",
+        }
+    }
+}
+
+impl Product {
+    /// The variable name the product is known by (a Julia identifier).
+    pub fn variable(&self) -> &str {
+        match self {
+            Product::Library { variable, .. }
+            | Product::Executable { variable, .. }
+            | Product::File { variable, .. } => variable,
+        }
+    }
+
+    /// `library`, `executable` or `file`: the recipe key naming this kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Product::Library { .. } => "library",
+            Product::Executable { .. } => "executable",
+            Product::File { .. } => "file",
+        }
+    }
+
+    /// The variable a product gets when the recipe does not set one: its first name (or the
+    /// file's base name) with characters invalid in an identifier replaced by `_`.
+    pub fn default_variable(&self) -> String {
+        match self {
+            Product::Library { names, .. } | Product::Executable { names, .. } => {
+                crate::validate::to_identifier(names.first().map_or("", String::as_str))
+            }
+            Product::File { path, .. } => Product::default_file_variable(path),
+        }
+    }
+
+    /// The default variable of a file product at `path`.
+    pub fn default_file_variable(path: &str) -> String {
+        crate::validate::to_identifier(path.rsplit('/').next().unwrap_or(path))
+    }
+
+    /// The directory (relative to the prefix) searched for the product: `dir`, else `lib` for
+    /// libraries and `bin` for executables. `None` for file products (their path is complete).
+    pub fn search_dir(&self) -> Option<&str> {
+        match self {
+            Product::Library { dir, .. } => Some(dir.as_deref().unwrap_or("lib")),
+            Product::Executable { dir, .. } => Some(dir.as_deref().unwrap_or("bin")),
+            Product::File { .. } => None,
+        }
+    }
+}
