@@ -1,1 +1,40 @@
-//! File-tree model, Julia git-tree-sha1, deterministic tarballs, safe tarball reading.
+//! File-tree model, Julia-compatible `git-tree-sha1`, deterministic tarball packing, and safe
+//! reading and unpacking of untrusted tarballs (.tar, .gz, .zst, .xz, .bz2).
+//!
+//! - [`tree_hash_dir`], [`tree_hash_tarball`]: Pkg.GitTools tree hashes (`docs/tree-hash.md`).
+//! - [`scan_dir`] → [`Tree`]: the tree model the normalizer and differ work on.
+//! - [`pack_dir`], [`write_deterministic_tar`]: Tar.jl-like deterministic tarballs.
+//! - [`unpack_tarball`], [`unpack_tar_reader`]: refuse path escapes, devices and oversized input.
+//! - [`open_decompressed`], [`detect_compression`]: format by magic bytes.
+//!
+//! Unix only (modes and symlinks are part of the model).
+
+mod artifacts_toml;
+mod compress;
+mod dirhash;
+mod error;
+mod gittree;
+mod hashes;
+mod pack;
+mod pgzip;
+mod scan;
+mod tarhash;
+mod tarread;
+mod unpack;
+
+pub use artifacts_toml::{artifacts_toml_entry, platform_keys};
+pub use compress::{Compression, decompressed_reader, detect_compression, open_decompressed};
+pub use dirhash::{
+    DEFAULT_MAX_DEPTH, HashOptions, MAX_DEPTH_CAP, tree_hash_dir, tree_hash_dir_with,
+};
+pub use error::{Error, Result};
+pub use hashes::{GitTreeHash, Sha256, sha256_file};
+pub use pack::{
+    DEFAULT_GZIP_LEVEL, PackOptions, PackedArtifact, pack_dir, pack_dir_with,
+    write_deterministic_tar,
+};
+pub use scan::{Entry, EntryKind, ScanOptions, Tree, scan_dir};
+pub use tarhash::{
+    ContentHashes, TarballHashes, tree_hash_tar_reader, tree_hash_tarball, tree_hash_tarball_with,
+};
+pub use unpack::{UnpackLimits, UnpackStats, unpack_tar_reader, unpack_tarball};

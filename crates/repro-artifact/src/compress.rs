@@ -1,0 +1,97 @@
+//! Compression detection by magic bytes and transparent decompression.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// A compression format, as detected from the first bytes of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+    Xz,
+    Bzip2,
+}
+
+impl Compression {
+    /// A short lowercase name (`none`, `gzip`, `zstd`, `xz`, `bzip2`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Xz => "xz",
+            Compression::Bzip2 => "bzip2",
+        }
+    }
+}
+
+/// Detect the compression of a stream from its first bytes (6 are enough). Anything that is
+/// not gzip, zstd, xz or bzip2 is `None`.
+pub fn detect_compression(first_bytes: &[u8]) -> Compression {
+    let b = first_bytes;
+    if b.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else if b.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Compression::Xz
+    } else if b.len() >= 4 && b.starts_with(b"BZh") && (b'1'..=b'9').contains(&b[3]) {
+        Compression::Bzip2
+    } else {
+        Compression::None
+    }
+}
+
+/// Open `path` and return a reader of its decompressed bytes, the format detected from the
+/// magic bytes (not the file name).
+pub fn open_decompressed(path: &Path) -> Result<Box<dyn Read + Send>> {
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let (_, r) = decompressed_reader(BufReader::with_capacity(256 * 1024, f))
+        .map_err(|e| Error::io("read", path, e))?;
+    Ok(r)
+}
+
+/// Wrap a buffered reader in the decoder its first bytes call for.
+pub fn decompressed_reader<R: BufRead + Send + 'static>(
+    mut r: R,
+) -> std::io::Result<(Compression, Box<dyn Read + Send>)> {
+    let head = fill_at_least(&mut r, 6)?;
+    let c = detect_compression(&head);
+    let out: Box<dyn Read + Send> = match c {
+        Compression::None => Box::new(r),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(r)?),
+        Compression::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(r)),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(r)),
+    };
+    Ok((c, out))
+}
+
+/// Peek up to `n` bytes without consuming them. A `BufRead` only guarantees one `fill_buf`
+/// worth, which is enough for any realistic buffer; short files give fewer bytes.
+fn fill_at_least<R: BufRead>(r: &mut R, n: usize) -> std::io::Result<Vec<u8>> {
+    let buf = r.fill_buf()?;
+    Ok(buf[..buf.len().min(n)].to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_bytes() {
+        assert_eq!(detect_compression(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(detect_compression(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Compression::Zstd);
+        assert_eq!(detect_compression(b"\xfd7zXZ\x00"), Compression::Xz);
+        assert_eq!(detect_compression(b"BZh9"), Compression::Bzip2);
+        assert_eq!(detect_compression(b"BZh0"), Compression::None);
+        assert_eq!(detect_compression(b"BZ"), Compression::None);
+        assert_eq!(detect_compression(b""), Compression::None);
+        assert_eq!(detect_compression(b"ustar"), Compression::None);
+    }
+}

@@ -1,0 +1,325 @@
+//! Bounded, validating iteration over a tar stream.
+//!
+//! Uses the `tar` crate in raw mode and interprets GNU long names (`L`, `K`) and PAX headers
+//! (`x`, `g`) itself, so that metadata entries are size-capped (the crate would read them whole
+//! into memory) and every path is normalized and checked before anyone acts on it.
+
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+use crate::error::{Error, Result};
+
+/// Largest accepted metadata entry (long name, long link, PAX record set).
+const MAX_META: u64 = 1 << 20;
+
+/// What kind of entry the consumer sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+}
+
+/// A validated entry.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    /// The path as stored (for messages).
+    pub(crate) display: String,
+    /// Normalized components: no `.`, `..`, empty, or absolute parts. Empty = the root itself.
+    pub(crate) comps: Vec<Vec<u8>>,
+    pub(crate) kind: Kind,
+    /// Symlink target (raw) or hardlink target (raw, archive-relative).
+    pub(crate) link: Option<Vec<u8>>,
+    pub(crate) mode: u32,
+    pub(crate) mtime: u64,
+    pub(crate) size: u64,
+}
+
+/// Limits applied while reading.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadLimits {
+    pub(crate) max_entries: u64,
+    pub(crate) max_depth: usize,
+    /// Cap on the (decompressed) tar stream length; `None` = unlimited.
+    pub(crate) max_stream_bytes: Option<u64>,
+    /// Name used for the stream cap in errors.
+    pub(crate) stream_limit_name: &'static str,
+    pub(crate) stream_limit_max: u64,
+}
+
+/// Marker carried by the I/O error a capped reader returns.
+#[derive(Debug)]
+struct StreamCap;
+
+impl std::fmt::Display for StreamCap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("tar stream size cap reached")
+    }
+}
+impl std::error::Error for StreamCap {}
+
+struct CappedReader<R> {
+    inner: R,
+    left: u64,
+    hit: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // Allow a clean EOF right at the cap; anything more is over it.
+            let mut one = [0u8; 1];
+            let n = self.inner.read(&mut one)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.hit.set(true);
+            return Err(io::Error::other(StreamCap));
+        }
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Iterate the entries of the tar stream `r`, calling `f` with each validated entry and a reader
+/// of its data. `archive` names the stream in errors. Returns the number of entries seen.
+pub(crate) fn for_each_entry<R: Read>(
+    r: R,
+    archive: &str,
+    limits: &ReadLimits,
+    mut f: impl FnMut(&Meta, &mut dyn Read) -> Result<()>,
+) -> Result<u64> {
+    let hit = Rc::new(Cell::new(false));
+    let capped = CappedReader {
+        inner: r,
+        left: limits.max_stream_bytes.unwrap_or(u64::MAX),
+        hit: hit.clone(),
+    };
+    let mut ar = tar::Archive::new(capped);
+    let last = std::cell::RefCell::new(String::from("(start of archive)"));
+    let wrap = |e: io::Error| -> Error {
+        if hit.get() {
+            return Error::LimitExceeded {
+                archive: archive.to_owned(),
+                entry: last.borrow().clone(),
+                limit: limits.stream_limit_name,
+                max: limits.stream_limit_max,
+            };
+        }
+        Error::BadTar { archive: archive.to_owned(), source: e }
+    };
+    let entries = ar.entries().map_err(&wrap)?.raw(true);
+    let mut long_name: Option<Vec<u8>> = None;
+    let mut long_link: Option<Vec<u8>> = None;
+    let mut pax: Option<PaxRecords> = None;
+    let mut count = 0u64;
+    for entry in entries {
+        let mut entry = entry.map_err(&wrap)?;
+        let h = entry.header();
+        let et = h.entry_type();
+        let refuse = |entry: String, reason: &str| Error::Refused {
+            archive: archive.to_owned(),
+            entry,
+            reason: reason.to_owned(),
+        };
+        // Metadata entries.
+        match et.as_byte() {
+            b'L' | b'K' | b'x' | b'g' => {
+                let size = entry.size();
+                if size > MAX_META {
+                    return Err(refuse(
+                        last.borrow().clone(),
+                        &format!(
+                            "metadata entry of type `{}` is {size} bytes (cap {MAX_META})",
+                            et.as_byte() as char
+                        ),
+                    ));
+                }
+                let mut data = Vec::with_capacity(size as usize);
+                entry.read_to_end(&mut data).map_err(&wrap)?;
+                match et.as_byte() {
+                    b'L' => long_name = Some(trim_nul(data)),
+                    b'K' => long_link = Some(trim_nul(data)),
+                    b'x' => {
+                        pax = Some(parse_pax(&data).map_err(|m| refuse(last.borrow().clone(), &m))?)
+                    }
+                    _ => {} // global PAX headers carry nothing we use
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let pax_get = |key: &[u8]| -> Option<Vec<u8>> {
+            pax.as_ref().and_then(|p| {
+                p.iter().rev().find(|(k, _)| k.as_slice() == key).map(|(_, v)| v.clone())
+            })
+        };
+        let raw_path = long_name
+            .take()
+            .or_else(|| pax_get(b"path"))
+            .unwrap_or_else(|| h.path_bytes().into_owned());
+        let link = long_link
+            .take()
+            .or_else(|| pax_get(b"linkpath"))
+            .or_else(|| h.link_name_bytes().map(|c| c.into_owned()));
+        let display = String::from_utf8_lossy(&raw_path).into_owned();
+        *last.borrow_mut() = display.clone();
+        count += 1;
+        if count > limits.max_entries {
+            return Err(Error::LimitExceeded {
+                archive: archive.to_owned(),
+                entry: display,
+                limit: "max_entries",
+                max: limits.max_entries,
+            });
+        }
+        let size = entry.size();
+        if let Some(p) = &pax {
+            if p.iter().any(|(k, _)| k.starts_with(b"GNU.sparse.")) {
+                return Err(refuse(display, "sparse files are not supported"));
+            }
+            let pax_size = pax_get(b"size");
+            if pax_size.is_some_and(|s| {
+                std::str::from_utf8(&s).ok().and_then(|s| s.parse::<u64>().ok()) != Some(size)
+            }) {
+                return Err(refuse(
+                    display,
+                    "PAX size record differs from the header size (unsupported)",
+                ));
+            }
+        }
+        pax = None;
+        let kind = match et.as_byte() {
+            b'0' | b'\0' | b'7' => Kind::File,
+            b'5' => Kind::Dir,
+            b'2' => Kind::Symlink,
+            b'1' => Kind::Hardlink,
+            b'3' | b'4' => return Err(refuse(display, "device nodes are not allowed")),
+            b'6' => return Err(refuse(display, "fifos are not allowed")),
+            b'S' => return Err(refuse(display, "sparse files are not supported")),
+            b'V' => continue, // GNU volume label
+            other => {
+                return Err(refuse(
+                    display,
+                    &format!("unsupported entry type `{}`", other.escape_ascii()),
+                ));
+            }
+        };
+        let comps = normalize(&raw_path).map_err(|m| refuse(display.clone(), m))?;
+        if comps.len() > limits.max_depth {
+            return Err(Error::LimitExceeded {
+                archive: archive.to_owned(),
+                entry: display,
+                limit: "max_depth",
+                max: limits.max_depth as u64,
+            });
+        }
+        if comps.is_empty() && kind != Kind::Dir {
+            return Err(refuse(display, "empty path"));
+        }
+        if matches!(kind, Kind::Symlink | Kind::Hardlink)
+            && link.as_deref().is_none_or(<[u8]>::is_empty)
+        {
+            return Err(refuse(display, "link without a target"));
+        }
+        let mode = h.mode().map_err(&wrap)?;
+        let mtime = h.mtime().unwrap_or(0);
+        let meta = Meta {
+            display,
+            comps,
+            kind,
+            link: if matches!(kind, Kind::Symlink | Kind::Hardlink) { link } else { None },
+            mode,
+            mtime,
+            size: if kind == Kind::File { size } else { 0 },
+        };
+        f(&meta, &mut entry).map_err(|e| match e {
+            Error::Io { source, .. } | Error::BadTar { source, .. } if hit.get() => wrap(source),
+            e => e,
+        })?;
+    }
+    if long_name.is_some() || long_link.is_some() || pax.is_some() {
+        return Err(Error::BadTar {
+            archive: archive.to_owned(),
+            source: io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "metadata entry without a following entry",
+            ),
+        });
+    }
+    Ok(count)
+}
+
+fn trim_nul(mut v: Vec<u8>) -> Vec<u8> {
+    while v.last() == Some(&0) {
+        v.pop();
+    }
+    v
+}
+
+/// Parse PAX records `"<len> <key>=<value>\n"`.
+type PaxRecords = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn parse_pax(mut data: &[u8]) -> std::result::Result<PaxRecords, String> {
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        if data.iter().all(|&b| b == 0) {
+            break;
+        }
+        let sp = data.iter().position(|&b| b == b' ').ok_or("malformed PAX record")?;
+        let len: usize = std::str::from_utf8(&data[..sp])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or("malformed PAX record length")?;
+        if len <= sp + 1 || len > data.len() || data[len - 1] != b'\n' {
+            return Err("malformed PAX record".into());
+        }
+        let rec = &data[sp + 1..len - 1];
+        let eq = rec.iter().position(|&b| b == b'=').ok_or("malformed PAX record (no `=`)")?;
+        out.push((rec[..eq].to_vec(), rec[eq + 1..].to_vec()));
+        data = &data[len..];
+    }
+    Ok(out)
+}
+
+/// Split an archive path into components, refusing absolute paths and `..`.
+pub(crate) fn normalize(raw: &[u8]) -> std::result::Result<Vec<Vec<u8>>, &'static str> {
+    if raw.first() == Some(&b'/') {
+        return Err("absolute path");
+    }
+    let mut out = Vec::new();
+    for c in raw.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => return Err("path contains a `..` component"),
+            c => out.push(c.to_vec()),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(normalize(b"./a//b/").unwrap(), vec![b"a".to_vec(), b"b".to_vec()]);
+        assert!(normalize(b"./").unwrap().is_empty());
+        assert_eq!(normalize(b"/etc/passwd"), Err("absolute path"));
+        assert_eq!(normalize(b"a/../../b"), Err("path contains a `..` component"));
+        assert_eq!(normalize(b"a/..b").unwrap(), vec![b"a".to_vec(), b"..b".to_vec()]);
+    }
+
+    #[test]
+    fn pax_records() {
+        let recs = parse_pax(b"16 path=abcdefg\n11 size=10\n").unwrap();
+        assert_eq!(recs[0], (b"path".to_vec(), b"abcdefg".to_vec()));
+        assert_eq!(recs[1], (b"size".to_vec(), b"10".to_vec()));
+        assert!(parse_pax(b"99 path=x\n").is_err());
+    }
+}
