@@ -72,6 +72,54 @@ pub fn decompressed_reader<R: BufRead + Send + 'static>(
     Ok((c, out))
 }
 
+/// Whether `path` is a tar archive (plain or compressed): returns its compression when the
+/// first 512 decompressed bytes are a tar header with a valid checksum (or an all-zero
+/// end-of-archive block), `None` otherwise.
+pub fn sniff_tarball(path: &Path) -> Result<Option<Compression>> {
+    let f = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let (c, mut r) =
+        decompressed_reader(BufReader::new(f)).map_err(|e| Error::io("read", path, e))?;
+    let mut block = [0u8; 512];
+    let mut got = 0;
+    while got < block.len() {
+        match r.read(&mut block[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // A corrupt compressed stream is not a readable tarball.
+            Err(_) => return Ok(None),
+        }
+    }
+    if got < block.len() {
+        return Ok(None);
+    }
+    Ok(is_tar_header(&block).then_some(c))
+}
+
+fn is_tar_header(b: &[u8; 512]) -> bool {
+    if b.iter().all(|&x| x == 0) {
+        return true;
+    }
+    let field = &b[148..156];
+    let digits: Vec<u8> = field
+        .iter()
+        .copied()
+        .skip_while(|&x| x == b' ')
+        .take_while(|x| (b'0'..=b'7').contains(x))
+        .collect();
+    let Some(stored) =
+        std::str::from_utf8(&digits).ok().and_then(|s| u32::from_str_radix(s, 8).ok())
+    else {
+        return false;
+    };
+    let sum: u32 = b
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| if (148..156).contains(&i) { u32::from(b' ') } else { u32::from(x) })
+        .sum();
+    sum == stored
+}
+
 /// Peek up to `n` bytes without consuming them. A `BufRead` only guarantees one `fill_buf`
 /// worth, which is enough for any realistic buffer; short files give fewer bytes.
 fn fill_at_least<R: BufRead>(r: &mut R, n: usize) -> std::io::Result<Vec<u8>> {

@@ -23,7 +23,9 @@ mod tarread;
 mod unpack;
 
 pub use artifacts_toml::{artifacts_toml_entry, platform_keys};
-pub use compress::{Compression, decompressed_reader, detect_compression, open_decompressed};
+pub use compress::{
+    Compression, decompressed_reader, detect_compression, open_decompressed, sniff_tarball,
+};
 pub use dirhash::{
     DEFAULT_MAX_DEPTH, HashOptions, MAX_DEPTH_CAP, tree_hash_dir, tree_hash_dir_with,
 };
