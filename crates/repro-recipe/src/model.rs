@@ -31,12 +31,27 @@ pub struct Recipe {
     pub normalize: NormalizeConfig,
 }
 
-/// `major.minor.patch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+/// `major.minor.patch`. Serializes as the string `"1.2.3"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
     pub major: u64,
     pub minor: u64,
     pub patch: u64,
+}
+
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl std::str::FromStr for Version {
+    type Err = String;
+
+    /// Parses strict `major.minor.patch` (no leading zeros, no suffixes).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        crate::validate::version(s).map_err(|r| r.message)
+    }
 }
 
 impl fmt::Display for Version {

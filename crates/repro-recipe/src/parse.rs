@@ -411,7 +411,7 @@ impl<'s> Parser<'s> {
                     let span =
                         t.map.get_key_value(*other).map_or(t.span.clone(), |(k, _)| k.span());
                     let rule = Rule::new(format!(
-                        "{} has both `{first}` and `{other}`; an entry has exactly one kind",
+                        "{} has both `{first}` and `{other}`, but an entry has exactly one kind",
                         t.what()
                     ))
                     .help(format!("split it into two {entry} entries"));
@@ -775,9 +775,8 @@ impl<'s> Parser<'s> {
                 dependency_keys,
                 &|kind, key| {
                     (kind == "recipe" && key == "sha256").then(|| {
-                        Rule::new("`sha256` does not apply to recipe dependencies").help(
-                            "a recipe dependency is pinned by its own sources; remove `sha256`",
-                        )
+                        Rule::new("`sha256` does not apply to recipe dependencies")
+                            .help("remove it: a recipe dependency is pinned by its own sources")
                     })
                 },
                 "[[dependencies]]",
@@ -931,10 +930,10 @@ fn misplaced_source_key(kind: &str, key: &str) -> Rule {
             .help("split it into two [[sources]] entries");
     }
     let help = match (kind, key) {
-        ("directory", "sha256") => "directory sources are not hashed; remove `sha256`".to_owned(),
+        ("directory", "sha256") => "remove it: directory sources are not hashed".to_owned(),
         ("git", "sha256") => "git sources are pinned by `commit`, not `sha256`".to_owned(),
         (_, "commit") => {
-            format!("{kind} sources are pinned by `sha256`; `commit` is for git sources")
+            format!("{kind} sources are pinned by `sha256`, git sources by `commit`")
         }
         (_, "unpack_target") if kind == "directory" => {
             "use `target` for directory sources".to_owned()
@@ -943,7 +942,7 @@ fn misplaced_source_key(kind: &str, key: &str) -> Rule {
         (_, "unpack_target") if kind == "file" => {
             "use `filename` to place a file source".to_owned()
         }
-        _ => format!("`{key}` is used with {} sources; remove it", owners.join(" and ")),
+        _ => format!("remove it: `{key}` is used with {} sources", owners.join(" and ")),
     };
     Rule::new(format!("`{key}` does not apply to {kind} sources")).help(help)
 }
@@ -955,7 +954,7 @@ fn product_name(s: &str, kind: &str) -> validate::RuleResult {
         for ext in [".so", ".dylib", ".dll", ".a"] {
             if let Some(stem) = s.strip_suffix(ext).filter(|_| s.len() > ext.len()) {
                 return Err(Rule::new(format!("library name {s:?} has an extension"))
-                    .help(format!("write {stem:?}; the extension depends on the platform")));
+                    .help(format!("write {stem:?} (the extension depends on the platform)")));
             }
         }
         if s.contains(".so.") {

@@ -464,7 +464,10 @@ fn source_with_two_kinds_is_rejected() {
     let ps = problems(&text);
     let p = ps.iter().find(|p| p.message.contains("has both")).expect("two-kinds problem");
     assert_eq!(p.field, "sources[0].git");
-    assert_eq!(p.message, "sources[0] has both `archive` and `git`; an entry has exactly one kind");
+    assert_eq!(
+        p.message,
+        "sources[0] has both `archive` and `git`, but an entry has exactly one kind"
+    );
     assert_at(p, &text, "git =");
     assert_eq!(help(p), "split it into two [[sources]] entries");
 }
@@ -487,7 +490,7 @@ fn sha256_on_a_directory_source_is_explained() {
     let p = one(&text);
     assert_eq!(p.field, "sources[0].sha256");
     assert_eq!(p.message, "`sha256` does not apply to directory sources");
-    assert_eq!(help(&p), "directory sources are not hashed; remove `sha256`");
+    assert_eq!(help(&p), "remove it: directory sources are not hashed");
     assert_at(&p, &text, "sha256");
 }
 
@@ -696,7 +699,7 @@ fn product_rules() {
 
     let p = one(&product("library = \"libz.so\""));
     assert_eq!(p.field, "products[0].library");
-    assert_eq!(help(&p), "write \"libz\"; the extension depends on the platform");
+    assert_eq!(help(&p), "write \"libz\" (the extension depends on the platform)");
 
     let p = one(&product("library = [\"libz\", \"lib/z\"]"));
     assert_eq!(p.field, "products[0].library[1]");
@@ -1013,4 +1016,13 @@ fn deeply_nested_toml_does_not_crash() {
     let text = format!("{TOP}x = {}{}\n", "[".repeat(5000), "]".repeat(5000));
     // Either a syntax error (nesting limit) or an unknown-field problem; never a stack overflow.
     assert!(parse_str(&text, path()).is_err());
+}
+
+#[test]
+fn version_serializes_as_a_string_and_parses() {
+    let r = ok(TOP);
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["version"], "1.2.3");
+    assert_eq!("4.5.6".parse::<crate::Version>().unwrap().to_string(), "4.5.6");
+    assert!("4.5".parse::<crate::Version>().is_err());
 }

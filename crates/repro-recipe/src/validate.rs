@@ -128,9 +128,8 @@ pub(crate) fn to_identifier(s: &str) -> String {
 /// `major.minor.patch`, each a decimal number without leading zeros.
 pub(crate) fn version(s: &str) -> RuleResult<Version> {
     let bad = || {
-        Rule::new(format!("{s:?} is not a version of the form major.minor.patch")).help(
-            "use three numbers such as \"1.2.3\"; prerelease and build suffixes are not allowed",
-        )
+        Rule::new(format!("{s:?} is not a version of the form major.minor.patch"))
+            .help("use three numbers such as \"1.2.3\", without prerelease or build suffixes")
     };
     let parts: Vec<&str> = s.split('.').collect();
     if parts.len() != 3 {
@@ -248,11 +247,11 @@ pub(crate) fn inner_path(s: &str, what: &str) -> RuleResult {
     }
     if s.starts_with('/') {
         return Err(Rule::new(format!("the {what} {s:?} is an absolute path"))
-            .help("write a relative path; it may not leave its root directory"));
+            .help("write a relative path that stays inside its root directory"));
     }
     if s.split('/').any(|c| c == "..") {
         return Err(Rule::new(format!("the {what} {s:?} contains `..`"))
-            .help("paths may not leave their root directory; remove the `..` components"));
+            .help("remove the `..` components: paths may not leave their root directory"));
     }
     Ok(())
 }
@@ -301,7 +300,7 @@ pub(crate) fn env_name(s: &str) -> RuleResult {
         return Err(Rule::new(format!(
             "{s} is set by the build environment and cannot be overridden"
         ))
-        .help("choose another name; set it inside `script` if you really need to change it"));
+        .help("choose another name, or change it inside `script` if you really must"));
     }
     if s.starts_with("REPRO_") || s.starts_with("BASH_FUNC_") {
         return Err(Rule::new(format!("{s} uses a reserved prefix (REPRO_, BASH_FUNC_)"))
@@ -361,7 +360,7 @@ pub(crate) fn check_platform(s: &str) -> RuleResult {
         match best {
             Some((_, p)) => r.help(format!("did you mean {p:?}?")),
             None => r.help(format!(
-                "use a target triplet such as \"x86_64-linux-gnu\"; standard ones: {}",
+                "use a target triplet such as \"x86_64-linux-gnu\" (standard ones: {})",
                 STANDARD_PLATFORMS.join(", ")
             )),
         }

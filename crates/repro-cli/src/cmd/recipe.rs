@@ -1,10 +1,194 @@
-//! `repro recipe ...`.
+//! `repro recipe check FILE...` and `repro recipe show FILE [--json]`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use repro_recipe::{Dependency, Product, Recipe, Source};
 
 use crate::ui::Ctx;
+use crate::{EXIT_ERROR, EXIT_OK};
 
 #[derive(clap::Subcommand, Debug)]
-pub(crate) enum RecipeCommand {}
+pub(crate) enum RecipeCommand {
+    /// Validate recipes: prints `ok: FILE (...)` for each valid one and every problem (with
+    /// file:line:column) of each invalid one. Exit 0 if all are valid, 2 otherwise.
+    Check {
+        /// Recipe files (recipe.toml).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Show a recipe as validated: a summary, or with --json the full model.
+    Show {
+        /// Recipe file (recipe.toml).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print the recipe model as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
 
-pub(crate) fn run(_cmd: RecipeCommand, _ctx: &Ctx) -> anyhow::Result<u8> {
-    anyhow::bail!("`repro recipe` is not implemented yet")
+pub(crate) fn run(cmd: RecipeCommand, ctx: &Ctx) -> anyhow::Result<u8> {
+    match cmd {
+        RecipeCommand::Check { files } => check(&files, ctx),
+        RecipeCommand::Show { file, json } => show(&file, json),
+    }
+}
+
+fn check(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    let mut code = EXIT_OK;
+    for file in files {
+        match repro_recipe::load(file) {
+            Ok(r) => {
+                if !ctx.quiet {
+                    writeln!(out, "ok: {} ({})", file.display(), one_line(&r))?;
+                }
+            }
+            Err(e) => {
+                out.flush()?;
+                print_error(&e);
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn show(file: &std::path::Path, json: bool) -> anyhow::Result<u8> {
+    let r = match repro_recipe::load(file) {
+        Ok(r) => r,
+        Err(e) => {
+            print_error(&e);
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut value = serde_json::to_value(&r).context("cannot convert the recipe to JSON")?;
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("recipe_hash".into(), r.recipe_hash().into());
+        }
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(summary(&r).as_bytes())?;
+    }
+    Ok(EXIT_OK)
+}
+
+#[allow(clippy::print_stderr)]
+fn print_error(e: &repro_recipe::RecipeError) {
+    eprintln!("error: {e}");
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `hello v1.0.0, 1 source, x86_64-linux-gnu`.
+fn one_line(r: &Recipe) -> String {
+    format!(
+        "{} v{}, {}, {}",
+        r.name,
+        r.version,
+        plural(r.sources.len(), "source"),
+        r.platforms.join(" ")
+    )
+}
+
+fn summary(r: &Recipe) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let w = &mut s;
+    let _ = writeln!(w, "{} v{}", r.name, r.version);
+    let _ = writeln!(w, "  file:              {}", r.path.display());
+    let _ = writeln!(w, "  recipe hash:       {}", r.recipe_hash());
+    let _ = writeln!(w, "  platforms:         {}", r.platforms.join(" "));
+    let _ = writeln!(w, "  artifacts:         {}.tar.gz", r.artifact_basename("<platform>"));
+    let _ = writeln!(w, "  source_date_epoch: {}", r.source_date_epoch);
+    let _ = writeln!(w, "  network:           {}", if r.network { "allowed" } else { "off" });
+    let _ = writeln!(w, "  script:            {}", plural(r.script.lines().count(), "line"));
+
+    let _ = writeln!(w, "sources ({}):", r.sources.len());
+    for src in &r.sources {
+        let line = match src {
+            Source::Archive { url, sha256, unpack_target } => format!(
+                "archive   {url}  sha256 {}{}",
+                short(sha256),
+                unpack_target.as_ref().map(|t| format!("  -> srcdir/{t}")).unwrap_or_default()
+            ),
+            Source::File { url, sha256, .. } => format!(
+                "file      {url}  sha256 {}  -> srcdir/{}",
+                short(sha256),
+                src.dest_name().unwrap_or_default()
+            ),
+            Source::Git { url, commit, .. } => format!(
+                "git       {url}  commit {}  -> srcdir/{}",
+                short(commit),
+                src.dest_name().unwrap_or_default()
+            ),
+            Source::Directory { path, target } => format!(
+                "directory {path}{}",
+                target.as_ref().map(|t| format!("  -> srcdir/{t}")).unwrap_or_default()
+            ),
+        };
+        let _ = writeln!(w, "  {line}");
+    }
+
+    let _ = writeln!(w, "products ({}):", r.products.len());
+    for p in &r.products {
+        let line = match p {
+            Product::Library { names, variable, .. }
+            | Product::Executable { names, variable, .. } => {
+                format!(
+                    "{:<10} {} in {}/  ({variable})",
+                    p.kind(),
+                    names.join(" | "),
+                    p.search_dir().unwrap_or_default()
+                )
+            }
+            Product::File { path, variable } => format!("{:<10} {path}  ({variable})", p.kind()),
+        };
+        let _ = writeln!(w, "  {line}");
+    }
+
+    if !r.dependencies.is_empty() {
+        let _ = writeln!(w, "dependencies ({}):", r.dependencies.len());
+        for d in &r.dependencies {
+            match d {
+                Dependency::Recipe { path } => {
+                    let _ = writeln!(w, "  recipe    {path}");
+                }
+                Dependency::Artifact { url, sha256 } => {
+                    let _ = writeln!(w, "  artifact  {url}  sha256 {}", short(sha256));
+                }
+            }
+        }
+    }
+    if !r.environment.is_empty() {
+        let _ = writeln!(w, "environment:");
+        for (k, v) in &r.environment {
+            let _ = writeln!(w, "  {k}={v:?}");
+        }
+    }
+    if !r.normalize.ignore.is_empty() {
+        let _ = writeln!(w, "normalize.ignore:");
+        for rule in &r.normalize.ignore {
+            let _ = writeln!(
+                w,
+                "  {}: {}{}",
+                rule.name,
+                rule.paths.join(" "),
+                rule.reason.as_ref().map(|x| format!("  ({x})")).unwrap_or_default()
+            );
+        }
+    }
+    s
+}
+
+/// The first 12 hex digits of a hash, for display.
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
 }
