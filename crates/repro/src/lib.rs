@@ -1,2 +1,3 @@
 //! Orchestration: check, explain, build, diff.
+pub mod diff;
 pub mod variations;

@@ -1,10 +1,146 @@
-//! `repro diff`.
+//! `repro diff`: compare two artifacts (directories, tarballs or files) and report what
+//! differs and why. Exit 0 when reproducible after normalization, 1 on differences, 2 on error.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use repro::diff::{DiffLimits, DiffOptions};
+use repro_report::render;
 
 use crate::ui::Ctx;
+use crate::{EXIT_DIFFERENT, EXIT_OK};
 
 #[derive(clap::Args, Debug)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// First artifact: a directory, a tarball (.tar, .tar.gz, .tar.zst, .tar.xz, .tar.bz2) or a file.
+    a: PathBuf,
+    /// Second artifact, of the same kind.
+    b: PathBuf,
+    /// Write the JSON report (schema repro-report/1) to FILE, or `-` for stdout (then no text).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a GitHub-flavoured Markdown report to FILE.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write diffoscope JSON v1 to FILE (render with `diffoscope --load-existing-diff FILE`).
+    #[arg(long, value_name = "FILE")]
+    diffoscope_json: Option<PathBuf>,
+    /// Declare differences under GLOB benign (rule `ignore:<GLOB>`; repeatable).
+    #[arg(long = "ignore", value_name = "GLOB")]
+    ignore: Vec<String>,
+    /// Take the `[normalize]` rules of this recipe.
+    #[arg(long, value_name = "RECIPE")]
+    recipe: Option<PathBuf>,
+    /// Apply no normalization rule: show the raw comparison.
+    #[arg(long)]
+    no_normalize: bool,
+    /// Look for VALUE in differing regions and attribute hits to VARIATION (repeatable),
+    /// e.g. `--hint hostname=build-host-2`.
+    #[arg(long = "hint", value_name = "VARIATION=VALUE")]
+    hints: Vec<String>,
+    /// Print only statuses and causes, not diffs and hexdumps.
+    #[arg(long)]
+    brief: bool,
+    /// Lines per unified diff.
+    #[arg(long, value_name = "N", default_value_t = DiffLimits::default().max_diff_lines)]
+    max_diff_lines: usize,
+    /// Approximate bytes of details in the whole report.
+    #[arg(long, value_name = "BYTES", default_value_t = DiffLimits::default().max_report_bytes)]
+    max_report_bytes: usize,
+    /// Bytes of details per file.
+    #[arg(long, value_name = "BYTES", default_value_t = DiffLimits::default().max_file_detail_bytes)]
+    max_file_detail_bytes: usize,
+    /// Nesting of archives and compressed streams.
+    #[arg(long, value_name = "N", default_value_t = DiffLimits::default().max_archive_depth)]
+    max_archive_depth: usize,
+    /// Bytes decompressed while comparing one file.
+    #[arg(long, value_name = "BYTES", default_value_t = DiffLimits::default().max_decompressed_bytes)]
+    max_decompressed_bytes: u64,
+    /// Larger files are compared as binary streams.
+    #[arg(long, value_name = "BYTES", default_value_t = DiffLimits::default().max_in_memory_bytes)]
+    max_in_memory_bytes: u64,
+    /// Time budget of one text diff, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = DiffLimits::default().text_diff_deadline.as_millis() as u64)]
+    text_diff_deadline_ms: u64,
+}
 
-pub(crate) fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<u8> {
-    anyhow::bail!("`repro diff` is not implemented yet")
+fn write_out(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()?;
+        Ok(())
+    } else {
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
+    let mut user_rules = Vec::new();
+    if let Some(r) = &args.recipe {
+        let recipe =
+            repro_recipe::load(r).with_context(|| format!("cannot load recipe {}", r.display()))?;
+        user_rules = recipe.normalize.ignore.clone();
+    }
+    let mut hints = Vec::new();
+    for h in &args.hints {
+        let (k, v) = h.split_once('=').with_context(|| {
+            format!("--hint `{h}`: expected VARIATION=VALUE, e.g. hostname=build-host-2")
+        })?;
+        hints.push((k.to_owned(), v.to_owned()));
+    }
+    let limits = DiffLimits {
+        max_diff_lines: args.max_diff_lines,
+        max_report_bytes: args.max_report_bytes,
+        max_file_detail_bytes: args.max_file_detail_bytes,
+        max_archive_depth: args.max_archive_depth,
+        max_decompressed_bytes: args.max_decompressed_bytes,
+        max_in_memory_bytes: args.max_in_memory_bytes,
+        text_diff_deadline: Duration::from_millis(args.text_diff_deadline_ms),
+        ..DiffLimits::default()
+    };
+    let opts = DiffOptions {
+        normalize: !args.no_normalize,
+        user_rules,
+        ignore_globs: args.ignore.clone(),
+        hints,
+        limits,
+    };
+    let report = repro::diff::diff_paths(&args.a, &args.b, &opts, repro_events::null_sink())
+        .with_context(|| format!("cannot compare {} and {}", args.a.display(), args.b.display()))?;
+
+    if let Some(p) = &args.json {
+        write_out(p, &render::json(&report))?;
+    }
+    if let Some(p) = &args.markdown {
+        write_out(p, &render::markdown(&report))?;
+    }
+    if let Some(p) = &args.diffoscope_json {
+        write_out(p, &render::diffoscope_json(&report))?;
+    }
+    let stdout_taken = [&args.json, &args.markdown, &args.diffoscope_json]
+        .iter()
+        .any(|p| p.as_deref() == Some(Path::new("-")));
+    if !stdout_taken {
+        let text = if ctx.quiet {
+            format!("{}: {}\n", report.verdict, render::summary_line(&report)).into_bytes()
+        } else {
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            render::text(
+                &report,
+                &render::TextOptions {
+                    color,
+                    details: !args.brief,
+                    ..render::TextOptions::default()
+                },
+            )
+        };
+        let mut out = std::io::stdout().lock();
+        out.write_all(&text)?;
+        out.flush()?;
+    }
+    Ok(if report.is_reproducible() { EXIT_OK } else { EXIT_DIFFERENT })
 }

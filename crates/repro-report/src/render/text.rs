@@ -185,8 +185,7 @@ fn detail_block(o: &mut String, d: &Detail, depth: usize, p: &Paint, opts: &Text
         let _ = writeln!(o, "{pad}  # {c}");
     }
     if let Some(diff) = &d.unified_diff {
-        let mut n = 0;
-        for line in diff.lines() {
+        for (n, line) in diff.lines().enumerate() {
             if n >= opts.max_diff_lines {
                 let _ = writeln!(o, "{pad}  {}", p.dim("... (more lines in --json output)"));
                 break;
@@ -201,7 +200,6 @@ fn detail_block(o: &mut String, d: &Detail, depth: usize, p: &Paint, opts: &Text
                 line.to_owned()
             };
             let _ = writeln!(o, "{pad}  {l}");
-            n += 1;
         }
     }
     for c in &d.children {

@@ -1,0 +1,236 @@
+//! `diff`: compare two artifacts (directories, tarballs or single files) into a [`Report`].
+//!
+//! Tarballs are unpacked safely (`repro_artifact::unpack_tarball`) into temporary directories
+//! and compared as trees; their tar headers are read as well, so that header differences
+//! (mtime, owners, modes, member order) are accounted under the `tar-metadata` rule, or shown
+//! with `normalize: false`.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use repro_artifact::UnpackLimits;
+use repro_differ::{CompareOptions, TarHeader};
+use repro_events::Sink;
+use repro_normalizer::{NormalizeOptions, Normalizer};
+use repro_recipe::IgnoreRule;
+use repro_report::{Input, Inputs, Report};
+
+pub use repro_differ::DiffLimits;
+
+/// Options of a comparison.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// Apply the default and user normalization rules (false: raw comparison).
+    pub normalize: bool,
+    /// Rules from a recipe's `[normalize]`.
+    pub user_rules: Vec<IgnoreRule>,
+    /// `--ignore GLOB` patterns.
+    pub ignore_globs: Vec<String>,
+    /// `(variation, value)` pairs to look for in differing regions.
+    pub hints: Vec<(String, String)>,
+    pub limits: DiffLimits,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            normalize: true,
+            user_rules: Vec::new(),
+            ignore_globs: Vec::new(),
+            hints: Vec::new(),
+            limits: DiffLimits::default(),
+        }
+    }
+}
+
+/// Why a comparison could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Rules(#[from] repro_normalizer::Error),
+    #[error(transparent)]
+    Differ(#[from] repro_differ::Error),
+    /// A tarball input could not be read or unpacked safely.
+    #[error("cannot unpack {}: {source}", path.display())]
+    Unpack {
+        path: PathBuf,
+        #[source]
+        source: repro_artifact::Error,
+    },
+    /// An input is missing or of an unsupported kind.
+    #[error("{}: {reason}", path.display())]
+    Input { path: PathBuf, reason: String },
+    /// A temporary directory could not be created.
+    #[error("cannot create a temporary directory: {0}")]
+    Temp(#[source] std::io::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Directory,
+    Tarball,
+    File,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Directory => "directory",
+            Kind::Tarball => "tarball",
+            Kind::File => "file",
+        }
+    }
+}
+
+/// A tar stream (possibly compressed): the decompressed stream has a tar header checksum or
+/// ustar magic in its first block.
+fn is_tarball(path: &Path) -> bool {
+    let Ok(r) = repro_artifact::open_decompressed(path) else { return false };
+    let mut head = Vec::with_capacity(512);
+    if r.take(512).read_to_end(&mut head).is_err() || head.len() < 512 {
+        return false;
+    }
+    if &head[257..262] == b"ustar" {
+        return true;
+    }
+    let digits: String =
+        head[148..156].iter().filter(|c| c.is_ascii_digit()).map(|&c| c as char).collect();
+    let want = u32::from_str_radix(&digits, 8).ok();
+    let sum: u32 = head
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| if (148..156).contains(&i) { 32 } else { u32::from(c) })
+        .sum();
+    head[0] != 0 && want == Some(sum)
+}
+
+fn kind_of(path: &Path) -> Result<Kind, Error> {
+    let m = fs::metadata(path)
+        .map_err(|e| Error::Input { path: path.to_owned(), reason: format!("cannot read: {e}") })?;
+    if m.is_dir() {
+        Ok(Kind::Directory)
+    } else if m.is_file() {
+        Ok(if is_tarball(path) { Kind::Tarball } else { Kind::File })
+    } else {
+        Err(Error::Input {
+            path: path.to_owned(),
+            reason: "not a directory, tarball or regular file".into(),
+        })
+    }
+}
+
+fn normalizer(opts: &DiffOptions) -> Result<Normalizer, Error> {
+    Ok(Normalizer::new(&NormalizeOptions {
+        enabled: opts.normalize,
+        user_rules: opts.user_rules.clone(),
+        ignore_globs: opts.ignore_globs.clone(),
+    })?)
+}
+
+fn compare_options(opts: &DiffOptions) -> CompareOptions {
+    CompareOptions { limits: opts.limits.clone(), hints: opts.hints.clone() }
+}
+
+/// Compare two already-unpacked trees (e.g. two build prefixes).
+pub fn diff_trees(
+    a_dir: &Path,
+    b_dir: &Path,
+    opts: &DiffOptions,
+    sink: Sink,
+) -> Result<Report, Error> {
+    let n = normalizer(opts)?;
+    let (ta, tb) = repro_differ::scan_pair(a_dir, b_dir)?;
+    let mut report = repro_differ::compare_trees(&ta, &tb, &n, &compare_options(opts), None, &sink);
+    report.inputs = Some(Inputs {
+        a: Input { path: a_dir.display().to_string(), kind: "directory".into(), sha256: None },
+        b: Input { path: b_dir.display().to_string(), kind: "directory".into(), sha256: None },
+    });
+    Ok(report)
+}
+
+fn unpack_limits(opts: &DiffOptions) -> UnpackLimits {
+    UnpackLimits {
+        max_entries: opts.limits.max_archive_members.max(1_000_000) as u64,
+        ..UnpackLimits::default()
+    }
+}
+
+fn tar_headers(path: &Path, max: usize) -> Result<Vec<TarHeader>, Error> {
+    let r = repro_artifact::open_decompressed(path)
+        .map_err(|source| Error::Unpack { path: path.to_owned(), source })?;
+    repro_differ::read_tar_headers(r, max).map_err(|e| Error::Input {
+        path: path.to_owned(),
+        reason: format!("cannot read tar headers: {e}"),
+    })
+}
+
+/// Unpack a tarball into a fresh temporary directory (and read its headers concurrently).
+fn unpack(path: &Path, opts: &DiffOptions) -> Result<(tempfile::TempDir, Vec<TarHeader>), Error> {
+    let dir = tempfile::Builder::new().prefix("repro-diff-").tempdir().map_err(Error::Temp)?;
+    let limits = unpack_limits(opts);
+    let (unpacked, headers) = std::thread::scope(|s| {
+        let h = s.spawn(|| tar_headers(path, limits.max_entries as usize));
+        let u = repro_artifact::unpack_tarball(path, dir.path(), &limits);
+        (u, h.join().expect("header thread panicked"))
+    });
+    unpacked.map_err(|source| Error::Unpack { path: path.to_owned(), source })?;
+    Ok((dir, headers?))
+}
+
+/// Compare two inputs: two directories, two tarballs (`.tar`, `.tar.gz`, `.tar.zst`, `.tar.xz`,
+/// `.tar.bz2`, detected by content), a tarball and a directory, or two single files.
+pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<Report, Error> {
+    let (ka, kb) = (kind_of(a)?, kind_of(b)?);
+    let n = normalizer(opts)?;
+    let copts = compare_options(opts);
+    let sha = |p: &Path, k: Kind| {
+        if k == Kind::Directory {
+            None
+        } else {
+            repro_artifact::sha256_file(p).ok().map(|s| s.to_hex())
+        }
+    };
+    let inputs = Inputs {
+        a: Input { path: a.display().to_string(), kind: ka.name().into(), sha256: sha(a, ka) },
+        b: Input { path: b.display().to_string(), kind: kb.name().into(), sha256: sha(b, kb) },
+    };
+    let mut report = match (ka, kb) {
+        (Kind::File, Kind::File) => {
+            let name = a
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "file".into());
+            repro_differ::compare_single_files(a, b, &name, &n, &copts, &sink)?
+        }
+        (Kind::File, _) | (_, Kind::File) => {
+            return Err(Error::Input {
+                path: if ka == Kind::File { a.to_owned() } else { b.to_owned() },
+                reason: format!(
+                    "cannot compare a {} with a {}: give two directories, two tarballs or two files",
+                    ka.name(),
+                    kb.name()
+                ),
+            });
+        }
+        _ => {
+            // Unpack tarball sides concurrently.
+            let (ua, ub) = std::thread::scope(|s| {
+                let ha = s.spawn(|| (ka == Kind::Tarball).then(|| unpack(a, opts)).transpose());
+                let ub = (kb == Kind::Tarball).then(|| unpack(b, opts)).transpose();
+                (ha.join().expect("unpack thread panicked"), ub)
+            });
+            let (ua, ub) = (ua?, ub?);
+            let da = ua.as_ref().map_or(a, |(d, _)| d.path());
+            let db = ub.as_ref().map_or(b, |(d, _)| d.path());
+            let (ta, tb) = repro_differ::scan_pair(da, db)?;
+            let headers = match (&ua, &ub) {
+                (Some((_, ha)), Some((_, hb))) => Some((ha.as_slice(), hb.as_slice())),
+                _ => None,
+            };
+            repro_differ::compare_trees(&ta, &tb, &n, &copts, headers, &sink)
+        }
+    };
+    report.inputs = Some(inputs);
+    Ok(report)
+}
