@@ -101,6 +101,20 @@ fn check_many_files_reports_each_and_exits_2_if_any_is_invalid() {
 }
 
 #[test]
+fn check_accepts_a_recipe_directory() {
+    let dir = repo_root().join("recipes/hello");
+    let out = repro().args(["recipe", "check"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr_of(&out));
+    assert_eq!(
+        stdout_of(&out),
+        format!(
+            "ok: {} (hello v1.0.0, 1 source, x86_64-linux-gnu)\n",
+            dir.join("recipe.toml").display()
+        )
+    );
+}
+
+#[test]
 fn check_without_files_is_a_usage_error() {
     let out = repro().args(["recipe", "check"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -28,16 +28,27 @@ pub use model::*;
 pub use parse::MAX_RECIPE_BYTES;
 pub use ser::to_toml;
 
+/// The file name of a recipe inside its directory.
+pub const RECIPE_FILE_NAME: &str = "recipe.toml";
+
 /// Reads and validates the recipe at `path`. Relative paths in the recipe resolve against the
-/// file's directory ([`Recipe::dir`]).
+/// file's directory ([`Recipe::dir`]). A directory holding a `recipe.toml` stands for that file
+/// (then [`Recipe::path`] is `<dir>/recipe.toml`).
 pub fn load(path: &Path) -> Result<Recipe, RecipeError> {
+    let joined;
+    let path = if path.is_dir() && path.join(RECIPE_FILE_NAME).is_file() {
+        joined = path.join(RECIPE_FILE_NAME);
+        joined.as_path()
+    } else {
+        path
+    };
     let io = |source| RecipeError::Io { path: path.to_owned(), source };
     let file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if meta.is_dir() {
         return Err(io(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
-            "it is a directory (pass the recipe.toml inside it)",
+            format!("it is a directory without a {RECIPE_FILE_NAME}"),
         )));
     }
     let mut bytes = Vec::new();

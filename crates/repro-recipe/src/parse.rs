@@ -430,7 +430,7 @@ impl<'s> Parser<'s> {
     ) -> Option<Vec<Table<'v, 'i>>> {
         let Some(v) = root.get(key) else { return Some(Vec::new()) };
         let field = root.field(key);
-        let items = self.array(v, &field, &format!("a list of tables ([[{key}]])"))?;
+        let items = self.array(v, &field, &format!("a list of tables ([[{field}]])"))?;
         let mut out = Some(Vec::new());
         for (i, item) in items.iter().enumerate() {
             match self.table(item, format!("{field}[{i}]"), "a table") {

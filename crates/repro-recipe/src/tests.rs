@@ -802,6 +802,8 @@ fn environment_names_are_checked_and_reserved_ones_refused() {
     assert_eq!(p.field, "environment.1FOO");
     let p = one(&doc("", "[environment]\nFOO = 1\n"));
     assert_eq!(p.message, "expected a string, found an integer");
+    let p = one(&doc("", "[normalize.ignore]\nname = \"x\"\n"));
+    assert_eq!(p.message, "expected a list of tables ([[normalize.ignore]]), found a table");
     let p = one(&doc("environment = [\"FOO=1\"]", ""));
     assert_eq!(p.message, "expected a table ([environment]), found an array");
 }
@@ -1009,6 +1011,10 @@ fn load_reports_io_utf8_and_size_problems() {
     let r = load(&good).unwrap();
     assert_eq!(r.dir, dir.path());
     assert_eq!(r.path, good);
+    // A directory with a recipe.toml stands for it.
+    let r = load(dir.path()).unwrap();
+    assert_eq!(r.path, good);
+    assert_eq!(r.dir, dir.path());
 }
 
 #[test]

@@ -14,13 +14,13 @@ pub(crate) enum RecipeCommand {
     /// Validate recipes: prints `ok: FILE (...)` for each valid one and every problem (with
     /// file:line:column) of each invalid one. Exit 0 if all are valid, 2 otherwise.
     Check {
-        /// Recipe files (recipe.toml).
+        /// Recipe files (or directories holding a recipe.toml).
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Show a recipe as validated: a summary, or with --json the full model.
     Show {
-        /// Recipe file (recipe.toml).
+        /// Recipe file (or a directory holding a recipe.toml).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Print the recipe model as JSON.
@@ -43,7 +43,7 @@ fn check(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<u8> {
         match repro_recipe::load(file) {
             Ok(r) => {
                 if !ctx.quiet {
-                    writeln!(out, "ok: {} ({})", file.display(), one_line(&r))?;
+                    writeln!(out, "ok: {} ({})", r.path.display(), one_line(&r))?;
                 }
             }
             Err(e) => {
