@@ -69,6 +69,9 @@ impl RecipeError {
     }
 }
 
+/// At most this many problems are printed by `Display` (all are kept in the error).
+const MAX_SHOWN_PROBLEMS: usize = 100;
+
 struct DisplayProblems<'a> {
     path: &'a PathBuf,
     problems: &'a [Problem],
@@ -83,8 +86,11 @@ impl fmt::Display for DisplayProblems<'_> {
             self.path.display(),
             if n == 1 { "" } else { "s" }
         )?;
-        for p in self.problems {
+        for p in self.problems.iter().take(MAX_SHOWN_PROBLEMS) {
             write!(f, "\n  {}:{}", self.path.display(), p)?;
+        }
+        if n > MAX_SHOWN_PROBLEMS {
+            write!(f, "\n  ... and {} more problems", n - MAX_SHOWN_PROBLEMS)?;
         }
         Ok(())
     }

@@ -1032,3 +1032,16 @@ fn version_serializes_as_a_string_and_parses() {
     assert_eq!("4.5.6".parse::<crate::Version>().unwrap().to_string(), "4.5.6");
     assert!("4.5".parse::<crate::Version>().is_err());
 }
+
+#[test]
+fn display_of_many_problems_is_bounded() {
+    let mut text = TOP.to_owned();
+    for i in 0..300 {
+        text.push_str(&format!("unknown_{i} = 1\n"));
+    }
+    let err = parse_str(&text, path()).unwrap_err();
+    assert_eq!(err.problems().len(), 300);
+    let shown = err.to_string();
+    assert_eq!(shown.lines().count(), 1 + 100 + 1, "{shown}");
+    assert!(shown.ends_with("... and 200 more problems"));
+}
