@@ -227,3 +227,200 @@ mod tests {
         assert!(err.to_string().contains("known: time"), "{err}");
     }
 }
+
+/// A variation applied to the experiment, with both values for the report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    pub variation: Variation,
+    pub control: String,
+    pub experiment: String,
+    /// Strings the experiment may leak into its output because of this variation; the differ
+    /// looks for them in differing regions and names the variation when it finds one.
+    pub hints: Vec<String>,
+}
+
+/// Values the experiment uses (after reprotest and tests.reproducible-builds.org).
+pub mod values {
+    /// Experiment hostname.
+    pub const HOSTNAME: &str = "i-capture-the-hostname";
+    /// Experiment NIS domain name.
+    pub const DOMAIN: &str = "i-capture-the-domainname";
+    /// Experiment user (uid/gid [`UID`]).
+    pub const USER: &str = "i-capture-the-user";
+    pub const UID: u32 = 2222;
+    /// Experiment `$HOME`.
+    pub const HOME: &str = "/home/i-capture-the-home";
+    /// Experiment `$WORKSPACE`.
+    pub const WORKSPACE: &str = "/build/i-capture-the-path";
+    /// Experiment time zone (UTC+14: as far as a zone gets from the control's UTC).
+    pub const TIMEZONE: &str = "Etc/GMT-14";
+    /// Experiment locale (Estonian collates `z` between `s` and `t`).
+    pub const LOCALE: &str = "et_EE.UTF-8";
+    /// Experiment umask.
+    pub const UMASK: u32 = 0o002;
+    /// Extra environment variable of the experiment.
+    pub const ENV_NAME: &str = "REPRO_CAPTURE_ENVIRONMENT";
+    pub const ENV_VALUE: &str = "i_capture_the_environment";
+    /// Clock shift of the experiment, in days (reprotest's +398 days).
+    pub const TIME_SHIFT_DAYS: i64 = 398;
+}
+
+/// The control environment every check and explain build starts from: the sandbox's defaults
+/// with ASLR disabled where the container permits, so that `aslr` has something to vary.
+pub fn control_env(recipe_sde: i64) -> repro_sandbox::BuildEnv {
+    repro_sandbox::BuildEnv { source_date_epoch: recipe_sde, aslr: false, ..Default::default() }
+}
+
+/// Applies `v` to `exp` (a copy of the control). `Err(reason)` when it cannot be applied here.
+/// `now` (Unix seconds) is used to predict the dates the shifted clock produces.
+pub fn apply(
+    v: Variation,
+    control: &repro_sandbox::BuildEnv,
+    exp: &mut repro_sandbox::BuildEnv,
+    now: i64,
+) -> Result<Applied, String> {
+    use values::*;
+    let mk = |c: String, e: String, hints: Vec<String>| Applied {
+        variation: v,
+        control: c,
+        experiment: e,
+        hints,
+    };
+    Ok(match v {
+        Variation::Time => {
+            exp.faketime = Some(format!("+{TIME_SHIFT_DAYS}d"));
+            let shifted = now + TIME_SHIFT_DAYS * 86_400;
+            let mut hints = Vec::new();
+            // The shifted day in the forms builds print most (ISO, __DATE__), a day either side.
+            for d in [-1, 0, 1] {
+                let (y, m, day) = civil_from_days((shifted + d * 86_400).div_euclid(86_400));
+                hints.push(format!("{y:04}-{m:02}-{day:02}"));
+                hints.push(format!("{} {:>2} {y}", MONTHS[(m - 1) as usize], day));
+            }
+            mk("real clock".into(), format!("clock shifted by +{TIME_SHIFT_DAYS} days (libfaketime)"), hints)
+        }
+        Variation::Hostname => {
+            exp.hostname = HOSTNAME.into();
+            mk(control.hostname.clone(), HOSTNAME.into(), vec![HOSTNAME.into()])
+        }
+        Variation::Domain => {
+            exp.domainname = DOMAIN.into();
+            mk(control.domainname.clone(), DOMAIN.into(), vec![DOMAIN.into()])
+        }
+        Variation::User => {
+            exp.user = USER.into();
+            exp.uid = UID;
+            exp.gid = UID;
+            mk(
+                format!("{} (uid {})", control.user, control.uid),
+                format!("{USER} (uid {UID})"),
+                vec![USER.into()],
+            )
+        }
+        Variation::Home => {
+            exp.home = HOME.into();
+            mk(control.home.clone(), HOME.into(), vec![HOME.into()])
+        }
+        Variation::BuildPath => {
+            exp.workspace = WORKSPACE.into();
+            mk(control.workspace.clone(), WORKSPACE.into(), vec![WORKSPACE.into()])
+        }
+        Variation::NumCpus => {
+            if control.nproc < 2 {
+                return Err("only one CPU is available, so the CPU count cannot differ".into());
+            }
+            exp.nproc = 1;
+            exp.cpuset = Some("0".into());
+            mk(format!("nproc={} (all CPUs)", control.nproc), "nproc=1 (cpuset 0)".into(), vec![])
+        }
+        Variation::Timezone => {
+            exp.timezone = TIMEZONE.into();
+            mk(control.timezone.clone(), TIMEZONE.into(), vec![])
+        }
+        Variation::Locale => {
+            exp.locale = LOCALE.into();
+            mk(control.locale.clone(), LOCALE.into(), vec!["et_EE".into()])
+        }
+        Variation::Umask => {
+            exp.umask = UMASK;
+            mk(format!("{:04o}", control.umask), format!("{UMASK:04o}"), vec![])
+        }
+        Variation::Environment => {
+            exp.extra_env.insert(ENV_NAME.into(), ENV_VALUE.into());
+            mk("(nothing added)".into(), format!("{ENV_NAME}={ENV_VALUE}"), vec![ENV_VALUE.into()])
+        }
+        Variation::FileOrdering => {
+            exp.shuffle_readdir = true;
+            mk("filesystem order".into(), "readdir order shuffled (LD_PRELOAD shim)".into(), vec![])
+        }
+        Variation::Kernel => {
+            exp.uname26 = true;
+            mk("host kernel release".into(), "2.6 kernel release (setarch --uname-2.6)".into(), vec![])
+        }
+        Variation::Aslr => {
+            exp.aslr = true;
+            mk(
+                format!("ASLR {}", if control.aslr { "on" } else { "off (setarch -R)" }),
+                "ASLR on".into(),
+                vec![],
+            )
+        }
+    })
+}
+
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod apply_tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_418), (2025, 11, 26));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn every_variation_changes_the_experiment_and_keeps_it_valid() {
+        let control = control_env(0);
+        for v in Variation::ALL {
+            let mut exp = control.clone();
+            match apply(v, &control, &mut exp, 1_764_115_200) {
+                Ok(a) => {
+                    assert_ne!(exp, control, "{v} changed nothing");
+                    assert_ne!(a.control, a.experiment, "{v}");
+                    exp.validate().unwrap_or_else(|e| panic!("{v}: {e}"));
+                }
+                Err(reason) => assert!(v == Variation::NumCpus && control.nproc < 2, "{reason}"),
+            }
+        }
+    }
+
+    #[test]
+    fn time_hints_are_the_shifted_dates() {
+        let control = control_env(0);
+        let mut exp = control.clone();
+        // 2025-11-26 00:00 UTC + 398 days = 2026-12-29.
+        let a = apply(Variation::Time, &control, &mut exp, 1_764_115_200).unwrap();
+        assert!(a.hints.contains(&"2026-12-29".to_owned()), "{:?}", a.hints);
+        assert!(a.hints.contains(&"Dec 29 2026".to_owned()), "{:?}", a.hints);
+        assert_eq!(exp.faketime.as_deref(), Some("+398d"));
+        assert_eq!(exp.source_date_epoch, control.source_date_epoch);
+    }
+}
