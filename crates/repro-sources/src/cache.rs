@@ -10,9 +10,14 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, SystemTime};
+
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+
+/// Temporary files older than this are left over from killed processes and are removed.
+pub(crate) const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// Handle on a cache directory.
 #[derive(Debug, Clone)]
@@ -46,13 +51,16 @@ impl Cache {
         self.root.join("git").join(sha256_hex(url.as_bytes()))
     }
 
-    /// Creates `sha256/`, `git/`, `locks/` and `tmp/`.
+    /// Creates `sha256/`, `git/`, `locks/` and `tmp/`, and removes temporary files and clones
+    /// left by processes that were killed more than [`STALE_AFTER`] ago.
     pub(crate) fn ensure_dirs(&self) -> Result<()> {
         for sub in ["sha256", "git", "locks", "tmp"] {
             let dir = self.root.join(sub);
             fs::create_dir_all(&dir)
                 .map_err(|e| Error::io("cannot create cache directory", &dir, e))?;
         }
+        remove_stale(&self.root.join("tmp"), ".download-");
+        remove_stale(&self.root.join("git"), ".clone-");
         Ok(())
     }
 
@@ -94,6 +102,24 @@ impl Cache {
         tmp.as_file().sync_all().map_err(|e| Error::io("cannot sync", tmp.path(), e))?;
         tmp.persist(&dest).map_err(|e| Error::io("cannot move download into", &dest, e.error))?;
         Ok(dest)
+    }
+}
+
+/// Removes entries of `dir` named `prefix*` whose mtime is older than [`STALE_AFTER`].
+fn remove_stale(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = path.symlink_metadata() else { continue };
+        let age = meta.modified().ok().and_then(|m| now.duration_since(m).ok());
+        if age.is_some_and(|age| age > STALE_AFTER) {
+            let _ = if meta.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            tracing::debug!(path = %path.display(), "removed stale temporary cache entry");
+        }
     }
 }
 
@@ -186,6 +212,31 @@ mod tests {
             copy_hashing(&mut &data[..], &mut Vec::new(), 10, |_| {}),
             Err(CopyError::TooLarge)
         ));
+    }
+
+    #[test]
+    fn stale_temporaries_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::new(tmp.path().to_owned());
+        cache.ensure_dirs().unwrap();
+        let old = tmp.path().join("tmp/.download-old");
+        let fresh = tmp.path().join("tmp/.download-fresh");
+        let other = tmp.path().join("tmp/keep-me");
+        for p in [&old, &fresh, &other] {
+            fs::write(p, b"x").unwrap();
+        }
+        let long_ago = SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
+        for p in [&old, &other] {
+            File::options().write(true).open(p).unwrap().set_modified(long_ago).unwrap();
+        }
+        let old_clone = tmp.path().join("git/.clone-old");
+        fs::create_dir(&old_clone).unwrap();
+        File::open(&old_clone).unwrap().set_modified(long_ago).unwrap();
+        cache.ensure_dirs().unwrap();
+        assert!(!old.exists());
+        assert!(!old_clone.exists());
+        assert!(fresh.exists(), "a download in progress is kept");
+        assert!(other.exists(), "only our own temporaries are touched");
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Fetcher {
                 (path, None, origin)
             }
             Source::Directory { path, .. } => {
-                let dir = base.join(path);
+                let dir = absolute(&base.join(path));
                 let meta = fs::metadata(&dir)
                     .map_err(|e| Error::LocalSource { path: dir.clone(), source: e })?;
                 if !meta.is_dir() {
