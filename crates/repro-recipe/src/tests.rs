@@ -1045,3 +1045,20 @@ fn display_of_many_problems_is_bounded() {
     assert_eq!(shown.lines().count(), 1 + 100 + 1, "{shown}");
     assert!(shown.ends_with("... and 200 more problems"));
 }
+
+#[test]
+fn github_auto_generated_archives_are_refused() {
+    for bad in [
+        "https://github.com/madler/zlib/archive/refs/tags/v1.3.1.tar.gz",
+        "https://github.com/madler/zlib/archive/51b7f2abdade71cd9bb0e7a373ef2610ec6f9daf.tar.gz",
+        "https://codeload.github.com/madler/zlib/tar.gz/refs/tags/v1.3.1",
+    ] {
+        let p = one(&source(&format!("archive = {bad:?}\nsha256 = \"{SHA}\"")));
+        assert_eq!(p.field, "sources[0].archive");
+        assert!(p.message.contains("GitHub auto-generated archive"), "{p:?}");
+        assert!(help(&p).contains("`git` source"), "{p:?}");
+    }
+    ok(&source(&format!(
+        "archive = \"https://github.com/libffi/libffi/releases/download/v3.4.4/libffi-3.4.4.tar.gz\"\nsha256 = \"{SHA}\""
+    )));
+}

@@ -227,6 +227,27 @@ pub(crate) fn url(s: &str) -> RuleResult {
     Ok(())
 }
 
+/// Refuses GitHub's auto-generated archives (`github.com/<owner>/<repo>/archive/...`), as
+/// BinaryBuilder does: GitHub does not guarantee their bytes, so their sha256 can change.
+pub(crate) fn not_github_archive(url: &str) -> RuleResult {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    let Some(rest) = rest else { return Ok(()) };
+    let parts: Vec<&str> = rest.split('/').collect();
+    let auto = match parts.as_slice() {
+        ["github.com" | "www.github.com", _, _, "archive", ..] => true,
+        ["codeload.github.com", ..] => true,
+        _ => false,
+    };
+    if auto {
+        return Err(Rule::new(format!(
+            "{url:?} is a GitHub auto-generated archive, whose bytes (and sha256) GitHub does not guarantee"
+        ))
+        .help("use a `git` source pinned to the commit, or a release asset (…/releases/download/…)"));
+    }
+    Ok(())
+}
+
 /// A path inside some root (srcdir, the prefix, the recipe directory): relative, not empty, no
 /// `..` component, no backslashes or control characters.
 pub(crate) fn inner_path(s: &str, what: &str) -> RuleResult {
