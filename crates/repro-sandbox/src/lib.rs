@@ -1,1 +1,24 @@
-//! Pinned build images, the Docker runner, build environment, variations.
+//! Pinned build images, the Docker runner, the build environment contract.
+//!
+//! - [`image`]: building the rootfs with mmdebstrap, the deterministic docker-archive, loading,
+//!   and checking a loaded image against the pin ([`ensure_pinned_image`]).
+//! - [`lock`]: the pin file `docker/image.lock` ([`ImageLock`]).
+//! - [`env`]: [`BuildEnv`], every knob a variation may turn, and the variables the build script
+//!   sees.
+//! - [`runner`]: [`DockerRunner::run_build`], one fresh container per build, removed on every path.
+
+pub mod env;
+pub mod error;
+pub mod image;
+pub mod lock;
+pub mod runner;
+pub mod stream;
+
+pub use env::{BuildEnv, NATIVE_TARGET};
+pub use error::SandboxError;
+pub use image::{
+    ImageBuildOptions, ImageBuildReport, ImageInfo, ImageRef, ImageState, build_image,
+    ensure_pinned_image, image_state, list_images,
+};
+pub use lock::{ImageLock, PackageChange, default_lock_path, docker_dir};
+pub use runner::{BuildOutput, BuildSpec, DockerRunner, PhaseTime, connect_docker};
