@@ -234,11 +234,10 @@ pub(crate) fn not_github_archive(url: &str) -> RuleResult {
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     let Some(rest) = rest else { return Ok(()) };
     let parts: Vec<&str> = rest.split('/').collect();
-    let auto = match parts.as_slice() {
-        ["github.com" | "www.github.com", _, _, "archive", ..] => true,
-        ["codeload.github.com", ..] => true,
-        _ => false,
-    };
+    let auto = matches!(
+        parts.as_slice(),
+        ["github.com" | "www.github.com", _, _, "archive", ..] | ["codeload.github.com", ..]
+    );
     if auto {
         return Err(Rule::new(format!(
             "{url:?} is a GitHub auto-generated archive, whose bytes (and sha256) GitHub does not guarantee"
