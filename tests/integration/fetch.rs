@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -47,8 +49,11 @@ fn write_recipe(dir: &Path, sources: &str) -> std::path::PathBuf {
     path
 }
 
-/// Serves `body` for every request, `count` times, on a loopback port; returns the base URL.
-fn serve(body: Vec<u8>, count: usize) -> String {
+/// Serves `body` for every request, `count` times, on a loopback port; returns the base URL and
+/// the number of requests answered so far. The body goes out in chunks, 20 ms apart.
+fn serve(body: Vec<u8>, count: usize) -> (String, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -65,10 +70,15 @@ fn serve(body: Vec<u8>, count: usize) -> String {
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
-            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body));
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.write_all(head.as_bytes());
+            for chunk in body.chunks(body.len().div_ceil(5).max(1)) {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                let _ = stream.write_all(chunk);
+            }
         }
     });
-    base
+    (base, hits)
 }
 
 #[test]
@@ -201,7 +211,7 @@ fn offline_fetch_from_mirrors() {
 fn fetch_over_http() {
     let tmp = tempfile::tempdir().unwrap();
     let body = b"downloaded over http\n".to_vec();
-    let base = serve(body.clone(), 1);
+    let (base, _) = serve(body.clone(), 1);
     let sha = sha256(&body);
     let recipe = write_recipe(
         tmp.path(),
@@ -237,4 +247,45 @@ fn missing_recipe_exits_2() {
     let (_, stderr) = out_err(&out);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("nope.toml"), "{stderr}");
+}
+
+#[test]
+fn concurrent_processes_share_one_download() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+    let (base, hits) = serve(body.clone(), 4);
+    let sha = sha256(&body);
+    let recipe = write_recipe(
+        tmp.path(),
+        &format!("[[sources]]\nfile = \"{base}/big.bin\"\nsha256 = \"{sha}\"\n"),
+    );
+    let cache = tmp.path().join("cache");
+    let bin = assert_cmd::cargo::cargo_bin("repro");
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(&bin)
+                .arg("fetch")
+                .arg(&recipe)
+                .arg("--cache")
+                .arg(&cache)
+                .env_remove("REPRO_MIRROR")
+                .env_remove("REPRO_OFFLINE")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut origins = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = out_err(&out);
+        assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+        origins.push(stdout.split_whitespace().next().unwrap().to_owned());
+    }
+    origins.sort();
+    assert_eq!(origins, ["cache", "cache", "network"]);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(cache_entries(&cache), [sha]);
+    assert_eq!(fs::read(cache.join("sha256").join(&sha256(&body))).unwrap(), body);
 }

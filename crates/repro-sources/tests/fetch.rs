@@ -305,3 +305,31 @@ fn bad_inputs_are_clear_errors() {
     assert!(matches!(err, Error::UnsupportedUrl { .. }), "{err:?}");
     assert!(err.to_string().contains("ftp://"), "{err}");
 }
+
+#[test]
+fn large_downloads_report_progress() {
+    let server = Server::start();
+    let body: Vec<u8> = (0..3_500_000u32).map(|i| (i % 253) as u8).collect();
+    let url = server.route("/large.bin", Reply::Bytes(body.clone()));
+    let tmp = tempfile::tempdir().unwrap();
+    let events = Collector::new();
+    let f = Fetcher::new(config(tmp.path(), vec![], false), events.sink());
+    f.fetch_file(&url, &sha256(&body), tmp.path()).unwrap();
+    let progress: Vec<(u64, Option<u64>)> = events
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::FetchProgress { bytes, total, .. } => Some((bytes, total)),
+            _ => None,
+        })
+        .collect();
+    assert!(progress.len() >= 3, "{progress:?}");
+    assert!(progress.windows(2).all(|w| w[0].0 < w[1].0), "increasing: {progress:?}");
+    assert!(progress.iter().all(|(b, t)| *t == Some(body.len() as u64) && *b <= body.len() as u64));
+}
+
+#[test]
+fn fetcher_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Fetcher>();
+}
