@@ -211,34 +211,39 @@ pub(crate) fn looks_random(a: &[u8], b: &[u8]) -> bool {
     printable * 10 < (a.len() + b.len()) * 6 && distinct * 2 >= n.min(256)
 }
 
-/// 32- or 64-bit little-endian integers overlapping the differing bytes that decode to
-/// plausible dates on both sides.
+/// A 32- or 64-bit little-endian integer, aligned to its width, that contains all the differing
+/// bytes of the region and decodes to plausible dates less than two years apart on both sides.
 fn binary_epoch(r: &Region<'_>) -> Option<(usize, i64, i64)> {
     let (s, e) = r.diff_in_a?;
-    if r.a.len() != r.b.len() {
+    if r.a.len() != r.b.len() || e <= s {
         return None;
     }
+    let abs = r.a_off as usize;
     for width in [4usize, 8] {
-        let lo = s.saturating_sub(width - 1);
-        for i in lo..e.min(r.a.len().saturating_sub(width - 1)) {
-            let (va, vb) = if width == 4 {
-                (
-                    i64::from(u32::from_le_bytes(r.a[i..i + 4].try_into().ok()?)),
-                    i64::from(u32::from_le_bytes(r.b[i..i + 4].try_into().ok()?)),
-                )
-            } else {
-                (
-                    i64::from_le_bytes(r.a[i..i + 8].try_into().ok()?),
-                    i64::from_le_bytes(r.b[i..i + 8].try_into().ok()?),
-                )
-            };
-            if va != vb
-                && plausible_epoch(va)
-                && plausible_epoch(vb)
-                && va.abs_diff(vb) < 5 * 365 * 86_400
-            {
-                return Some((i, va, vb));
-            }
+        if e - s > width {
+            continue;
+        }
+        // The aligned slot (in file offsets) holding the first differing byte.
+        let slot = (abs + s) / width * width;
+        if slot < abs || slot + width < abs + e {
+            continue;
+        }
+        let i = slot - abs;
+        let (Some(xa), Some(xb)) = (r.a.get(i..i + width), r.b.get(i..i + width)) else { continue };
+        let (va, vb) = if width == 4 {
+            (
+                i64::from(u32::from_le_bytes(xa.try_into().ok()?)),
+                i64::from(u32::from_le_bytes(xb.try_into().ok()?)),
+            )
+        } else {
+            (i64::from_le_bytes(xa.try_into().ok()?), i64::from_le_bytes(xb.try_into().ok()?))
+        };
+        if va != vb
+            && plausible_epoch(va)
+            && plausible_epoch(vb)
+            && va.abs_diff(vb) < 2 * 365 * 86_400
+        {
+            return Some((i, va, vb));
         }
     }
     None
@@ -363,7 +368,7 @@ const PATH_PREFIXES: [&[u8]; 9] = [
 ];
 
 fn path_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_' | b'-' | b'+' | b'@' | b'~' | b'=')
+    c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_' | b'-' | b'+' | b'@' | b'~')
 }
 
 /// Absolute paths under typical build or home directories.

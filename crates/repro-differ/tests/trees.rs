@@ -1,0 +1,121 @@
+//! Tree-level tests: the property that any single flipped byte outside a rule's scope makes
+//! the verdict unreproducible and names the file, and that rules stay inside their scope.
+
+use std::io::Write;
+use std::path::Path;
+
+use repro_differ::{CompareOptions, compare_trees, scan_pair};
+use repro_events::null_sink;
+use repro_normalizer::{NormalizeOptions, Normalizer};
+use repro_report::Status;
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
+fn fixture(root: &Path) {
+    write(root, "bin/tool", &(0..4096u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>());
+    write(root, "share/doc/readme.txt", b"hello\nworld\n");
+    write(root, "share/man/tool.1", b".TH TOOL 1\n.SH NAME\ntool\n");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&[b'z'; 3000]).unwrap();
+    write(root, "lib/data.gz", &gz.finish().unwrap());
+    write(root, "lib/empty", b"");
+    write(root, "logs/build.log", b"log");
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn any_flipped_byte_outside_rules_is_unreproducible() {
+    let files = ["bin/tool", "share/doc/readme.txt", "share/man/tool.1", "lib/data.gz"];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let opts = NormalizeOptions {
+        enabled: true,
+        user_rules: vec![],
+        ignore_globs: vec!["share/doc/**".into()],
+    };
+    for _ in 0..40 {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("b"));
+        fixture(&a);
+        fixture(&b);
+        let rel = files[(rng.next() % files.len() as u64) as usize];
+        let p = b.join(rel);
+        let mut data = std::fs::read(&p).unwrap();
+        let i = (rng.next() % data.len() as u64) as usize;
+        data[i] ^= 1 << (rng.next() % 8);
+        std::fs::write(&p, &data).unwrap();
+        let n = Normalizer::new(&opts).unwrap();
+        let (ta, tb) = scan_pair(&a, &b).unwrap();
+        let r = compare_trees(&ta, &tb, &n, &CompareOptions::default(), None, &null_sink());
+        let f = r
+            .files
+            .iter()
+            .find(|f| f.path == rel)
+            .unwrap_or_else(|| panic!("{rel} byte {i} not named: {r:#?}"));
+        if rel.starts_with("share/doc/") {
+            assert_eq!(f.status, Status::Normalized);
+            assert!(r.is_reproducible());
+            assert_eq!(f.rules, ["ignore:share/doc/**"]);
+        } else {
+            assert_eq!(f.status, Status::Differs, "{rel} byte {i}");
+            assert!(!r.is_reproducible(), "{rel} byte {i}");
+        }
+        assert_eq!(r.files.len(), 1, "only the flipped file is listed");
+    }
+}
+
+#[test]
+fn statuses_and_logs_rule() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    fixture(&a);
+    fixture(&b);
+    write(&b, "logs/build.log", b"other log");
+    write(&a, "only_a.txt", b"a");
+    write(&b, "only_b.txt", b"b");
+    std::fs::create_dir_all(a.join("empty/nested")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(b.join("bin/tool"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink("x", a.join("link")).unwrap();
+    std::os::unix::fs::symlink("y", b.join("link")).unwrap();
+    std::os::unix::fs::symlink("x", a.join("kind")).unwrap();
+    write(&b, "kind", b"x");
+    let (ta, tb) = scan_pair(&a, &b).unwrap();
+    let n = Normalizer::new(&NormalizeOptions { enabled: true, ..NormalizeOptions::default() })
+        .unwrap();
+    let r = compare_trees(&ta, &tb, &n, &CompareOptions::default(), None, &null_sink());
+    let status = |p: &str| r.files.iter().find(|f| f.path == p).map(|f| f.status);
+    assert_eq!(status("only_a.txt"), Some(Status::OnlyInA));
+    assert_eq!(status("only_b.txt"), Some(Status::OnlyInB));
+    assert_eq!(status("bin/tool"), Some(Status::ModeChanged));
+    assert_eq!(status("link"), Some(Status::SymlinkChanged));
+    assert_eq!(status("kind"), Some(Status::TypeChanged));
+    assert_eq!(status("logs/build.log"), None, "logs are dropped");
+    assert_eq!(status("empty"), None, "empty directories are ignored");
+    let logs = r.normalizations.iter().find(|x| x.rule == "logs").expect("logs rule listed");
+    assert!(logs.paths.contains(&"logs/build.log".to_owned()));
+    let empty =
+        r.normalizations.iter().find(|x| x.rule == "empty-directories").expect("empty dirs listed");
+    assert_eq!(empty.paths, ["empty", "empty/nested"]);
+    assert_eq!(r.summary.only_in_a, 1);
+    assert_eq!(r.summary.mode_changed, 1);
+
+    // Raw: logs and empty directories show up.
+    let raw = Normalizer::raw();
+    let r = compare_trees(&ta, &tb, &raw, &CompareOptions::default(), None, &null_sink());
+    assert!(r.files.iter().any(|f| f.path == "logs/build.log" && f.status == Status::Differs));
+    assert!(r.files.iter().any(|f| f.path == "empty" && f.status == Status::OnlyInA));
+    assert!(r.normalizations.is_empty());
+}
