@@ -1,0 +1,668 @@
+//! `check` and `explain`: build a recipe twice under varied conditions, diff, report, and find
+//! which variation makes each differing file differ.
+//!
+//! `check`: fetch and verify the sources once, lay out one srcdir, then run the *control* (the
+//! fixed environment of [`variations::control_env`]) and the *experiment* (the control with every
+//! requested variation applied) concurrently, each in a fresh container of the pinned image. The
+//! two prefixes are packed (sha256, git-tree-sha1), normalized and diffed; the report gets a
+//! `check` section with both environments and artifacts.
+//!
+//! `explain`: reusing the control, build once with no variation and once per applied variation
+//! alone (at most N+1 more builds, `jobs` at a time), diff each against the control, and report
+//! for every differing file the variations that trigger it, and the files that differ with no
+//! variation at all (true nondeterminism). Unlike reprotest's greedy `--auto-build`, every
+//! variation is tested against the same control, alone, so the result does not depend on an
+//! order and a variation is never hidden behind another.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use repro_events::{Event, Level, Sink};
+use repro_recipe::{Product, Recipe, Source};
+use repro_report::{
+    ArtifactInfo, BuildInfo, CheckSection, ExplainFile, ExplainSection, ImageInfo, NotApplied,
+    RecipeInfo, Report, SourceInfo, VariationRun,
+};
+use repro_sandbox::{BuildEnv, BuildOutput, BuildSpec, DockerRunner, ImageRef, SandboxError};
+use repro_sources::{FetchConfig, Fetcher};
+use tokio::sync::Semaphore;
+
+use crate::diff::{DiffOptions, diff_trees};
+use crate::variations::{self, Applied, Variation, VariationSet};
+
+/// The only target the sandbox builds natively.
+pub const NATIVE_TARGET: &str = repro_sandbox::NATIVE_TARGET;
+
+/// What to check and how.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The recipe file (or a directory holding `recipe.toml`).
+    pub recipe: PathBuf,
+    /// Target triplet; default: the native target, which the recipe must list.
+    pub platform: Option<String>,
+    pub fetch: FetchConfig,
+    /// Variations between control and experiment.
+    pub vary: VariationSet,
+    /// Keep srcdir, both prefixes, artifacts and logs in this directory (must be empty or new).
+    pub keep: Option<PathBuf>,
+    /// Also run `explain` when the recipe is unreproducible.
+    pub explain: bool,
+    /// Builds run at once by `explain` (the check's two builds always run together).
+    pub jobs: usize,
+    /// Wall-clock limit of one build's script.
+    pub timeout: Duration,
+    pub memory_bytes: Option<i64>,
+    pub pids_limit: Option<i64>,
+    /// Normalization and diff options (hints are added from the variations).
+    pub diff: DiffOptions,
+    /// The image lock (default: [`repro_sandbox::default_lock_path`]).
+    pub image_lock: Option<PathBuf>,
+}
+
+impl CheckOptions {
+    /// Defaults for `recipe`: default variations, 2 jobs, 2 h timeout, 8 GiB, 4096 pids.
+    pub fn new(recipe: PathBuf, fetch: FetchConfig) -> Self {
+        CheckOptions {
+            recipe,
+            platform: None,
+            fetch,
+            vary: VariationSet::default(),
+            keep: None,
+            explain: false,
+            jobs: 2,
+            timeout: Duration::from_secs(2 * 3600),
+            memory_bytes: Some(8 << 30),
+            pids_limit: Some(4096),
+            diff: DiffOptions::default(),
+            image_lock: None,
+        }
+    }
+}
+
+/// Why a check could not be made. A failed build is an error, never "unreproducible".
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    #[error(transparent)]
+    Recipe(#[from] repro_recipe::RecipeError),
+    #[error("cannot fetch the sources: {0}")]
+    Sources(#[from] repro_sources::Error),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    /// One of the builds failed; names which one.
+    #[error("the {label} build failed, so reproducibility cannot be judged: {source}")]
+    BuildFailed {
+        label: String,
+        #[source]
+        source: SandboxError,
+    },
+    /// A declared product is missing after a build.
+    #[error(
+        "the {label} build did not produce the declared {kind} product `{name}` (looked for {looked}); \
+         fix the recipe's script or its [[products]]"
+    )]
+    MissingProduct { label: String, kind: &'static str, name: String, looked: String },
+    #[error("cannot compare the builds: {0}")]
+    Diff(#[from] crate::diff::Error),
+    #[error("cannot pack the {label} artifact: {source}")]
+    Pack {
+        label: String,
+        #[source]
+        source: repro_artifact::Error,
+    },
+    #[error("{}: {message}", recipe.display())]
+    Platform { recipe: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--keep {}: {message}", path.display())]
+    Keep { path: PathBuf, message: String },
+    #[error("internal error: {0}")]
+    Join(String),
+}
+
+type Result<T, E = CheckError> = std::result::Result<T, E>;
+
+/// The result of a check.
+#[derive(Debug)]
+pub struct CheckOutcome {
+    /// The diff report with its `check` (and, when run, `explain`) section.
+    pub report: Report,
+    /// Where the builds were kept (`--keep`).
+    pub kept: Option<PathBuf>,
+}
+
+/// Everything both flows share after preparation.
+struct Prepared {
+    recipe: Recipe,
+    target: String,
+    image: ImageRef,
+    runner: DockerRunner,
+    srcdir: PathBuf,
+    sources: Vec<SourceInfo>,
+    work: WorkDir,
+}
+
+/// The work directory: a temporary directory, or the `--keep` directory.
+enum WorkDir {
+    Temp(tempfile::TempDir),
+    Kept(PathBuf),
+}
+
+impl WorkDir {
+    fn path(&self) -> &Path {
+        match self {
+            WorkDir::Temp(t) => t.path(),
+            WorkDir::Kept(p) => p,
+        }
+    }
+
+    fn new(keep: Option<&Path>) -> Result<WorkDir> {
+        match keep {
+            None => tempfile::Builder::new()
+                .prefix("repro-check-")
+                .tempdir()
+                .map(WorkDir::Temp)
+                .map_err(|source| CheckError::Io { path: std::env::temp_dir(), source }),
+            Some(p) => {
+                if p.exists() {
+                    let mut it = std::fs::read_dir(p)
+                        .map_err(|source| CheckError::Io { path: p.to_owned(), source })?;
+                    if it.next().is_some() {
+                        return Err(CheckError::Keep {
+                            path: p.to_owned(),
+                            message: "the directory is not empty; give a new or empty directory"
+                                .into(),
+                        });
+                    }
+                }
+                std::fs::create_dir_all(p)
+                    .map_err(|source| CheckError::Io { path: p.to_owned(), source })?;
+                let p = p.canonicalize().map_err(|source| CheckError::Io { path: p.to_owned(), source })?;
+                Ok(WorkDir::Kept(p))
+            }
+        }
+    }
+
+    fn kept(&self) -> Option<PathBuf> {
+        match self {
+            WorkDir::Temp(_) => None,
+            WorkDir::Kept(p) => Some(p.clone()),
+        }
+    }
+}
+
+/// Picks the target: `platform` or the native one, which the recipe must list.
+pub fn choose_target(recipe: &Recipe, platform: Option<&str>) -> Result<String> {
+    let want = platform.unwrap_or(NATIVE_TARGET);
+    if want != NATIVE_TARGET {
+        return Err(CheckError::Platform {
+            recipe: recipe.path.clone(),
+            message: format!(
+                "cannot build for {want}: the sandbox builds only {NATIVE_TARGET} (natively)"
+            ),
+        });
+    }
+    if !recipe.platforms.iter().any(|p| p == want) {
+        return Err(CheckError::Platform {
+            recipe: recipe.path.clone(),
+            message: format!(
+                "the recipe's platforms ({}) do not include {want}, the only target the sandbox \
+                 builds; add it to `platforms`",
+                recipe.platforms.join(", ")
+            ),
+        });
+    }
+    Ok(want.to_owned())
+}
+
+async fn prepare(opts: &CheckOptions, sink: &Sink) -> Result<Prepared> {
+    let recipe = repro_recipe::load(&opts.recipe)?;
+    let target = choose_target(&recipe, opts.platform.as_deref())?;
+    let work = WorkDir::new(opts.keep.as_deref())?;
+    let srcdir = work.path().join("srcdir");
+
+    // Sources first: they are verified before anything is built.
+    let (fetched, recipe) = {
+        let fetcher = Fetcher::new(opts.fetch.clone(), sink.clone());
+        let recipe2 = recipe.clone();
+        let srcdir2 = srcdir.clone();
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let fetched = fetcher.fetch_recipe(&recipe2)?;
+            std::fs::create_dir_all(&srcdir2)
+                .map_err(|source| CheckError::Io { path: srcdir2.clone(), source })?;
+            repro_sources::prepare_srcdir(&recipe2, &fetched, &srcdir2)?;
+            Ok((fetched, recipe2))
+        })
+        .await
+        .map_err(|e| CheckError::Join(e.to_string()))??
+    };
+    let sources = fetched
+        .iter()
+        .map(|f| {
+            let (source, commit) = match &f.source {
+                Source::Archive { url, .. } | Source::File { url, .. } => (url.clone(), None),
+                Source::Git { url, commit, .. } => (url.clone(), Some(commit.clone())),
+                Source::Directory { path, .. } => (path.clone(), None),
+            };
+            SourceInfo { source, sha256: f.sha256.clone(), commit }
+        })
+        .collect();
+
+    let runner = DockerRunner::connect().await?;
+    let lock_path = opts.image_lock.clone().unwrap_or_else(repro_sandbox::default_lock_path);
+    let lock = repro_sandbox::ImageLock::load(&lock_path)?;
+    let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
+    sink.emit(Event::Image { message: format!("using pinned image {}", image.id) });
+    Ok(Prepared { recipe, target, image, runner, srcdir, sources, work })
+}
+
+/// One finished build of a flow, packed.
+struct Built {
+    label: String,
+    output: BuildOutput,
+    env: BuildEnv,
+    artifact: ArtifactInfo,
+}
+
+impl Prepared {
+    fn spec(&self, label: &str, env: BuildEnv, opts: &CheckOptions) -> BuildSpec {
+        BuildSpec {
+            label: label.to_owned(),
+            image: self.image.clone(),
+            script: self.recipe.script.clone(),
+            recipe_name: self.recipe.name.clone(),
+            target: self.target.clone(),
+            srcdir: self.srcdir.clone(),
+            env,
+            network: self.recipe.network,
+            timeout: opts.timeout,
+            memory_bytes: opts.memory_bytes,
+            pids_limit: opts.pids_limit,
+            out_dir: self.build_dir(label).join("prefix"),
+        }
+    }
+
+    fn build_dir(&self, label: &str) -> PathBuf {
+        self.work.path().join(label.replace(':', "-"))
+    }
+
+    /// Runs one build, checks its products and packs it.
+    async fn build(&self, label: &str, env: BuildEnv, opts: &CheckOptions, sink: &Sink) -> Result<Built> {
+        let spec = self.spec(label, env.clone(), opts);
+        let output = self
+            .runner
+            .run_build(&spec, sink.clone())
+            .await
+            .map_err(|source| CheckError::BuildFailed { label: label.to_owned(), source })?;
+        check_products(&self.recipe, &output.prefix, label)?;
+        sink.emit(Event::BuildPhase { build: label.to_owned(), phase: "pack".into() });
+        let products = self.build_dir(label).join("products");
+        let base = self.recipe.artifact_basename(&self.target);
+        let prefix = output.prefix.clone();
+        let label2 = label.to_owned();
+        let packed = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&products)
+                .map_err(|source| CheckError::Io { path: products.clone(), source })?;
+            let main = products.join(format!("{base}.tar.gz"));
+            repro_artifact::pack_dir(&prefix, &main, |p| p != "logs")
+                .map_err(|source| CheckError::Pack { label: label2.clone(), source })
+        })
+        .await
+        .map_err(|e| CheckError::Join(e.to_string()))??;
+        let artifact = ArtifactInfo {
+            path: Some(packed.path.display().to_string()),
+            sha256: packed.sha256.to_string(),
+            git_tree_sha1: packed.git_tree_sha1.to_string(),
+        };
+        Ok(Built { label: label.to_owned(), output, env, artifact })
+    }
+
+    fn build_info(&self, b: &Built, values: BTreeMap<String, String>) -> BuildInfo {
+        BuildInfo {
+            label: b.label.clone(),
+            success: true,
+            duration_secs: b.output.duration.as_secs_f64(),
+            variations: values,
+            environment: b.env.variables(&self.recipe.name, &self.target),
+            artifact: Some(b.artifact.clone()),
+            error: None,
+        }
+    }
+}
+
+/// Checks that every declared product exists in `prefix`.
+pub fn check_products(recipe: &Recipe, prefix: &Path, label: &str) -> Result<()> {
+    for p in &recipe.products {
+        let (kind, names, dir, looked): (&'static str, &[String], String, String) = match p {
+            Product::Library { names, dir, .. } => {
+                let d = dir.clone().unwrap_or_else(|| "lib".into());
+                ("library", names, d.clone(), format!("{d}/<name>.so*"))
+            }
+            Product::Executable { names, dir, .. } => {
+                let d = dir.clone().unwrap_or_else(|| "bin".into());
+                ("executable", names, d.clone(), format!("{d}/<name>"))
+            }
+            Product::File { path, .. } => {
+                if !prefix.join(path).exists() {
+                    return Err(CheckError::MissingProduct {
+                        label: label.into(),
+                        kind: "file",
+                        name: path.clone(),
+                        looked: path.clone(),
+                    });
+                }
+                continue;
+            }
+        };
+        let found = names.iter().any(|n| match kind {
+            "library" => std::fs::read_dir(prefix.join(&dir)).is_ok_and(|rd| {
+                rd.flatten().any(|e| {
+                    let f = e.file_name().to_string_lossy().into_owned();
+                    f == format!("{n}.so") || f.starts_with(&format!("{n}.so."))
+                })
+            }),
+            _ => prefix.join(&dir).join(n).is_file(),
+        });
+        if !found {
+            return Err(CheckError::MissingProduct {
+                label: label.into(),
+                kind,
+                name: names.join(" or "),
+                looked,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The control environment for `recipe`: sandbox defaults, the recipe's SOURCE_DATE_EPOCH and
+/// `[environment]`.
+fn recipe_control_env(recipe: &Recipe) -> BuildEnv {
+    let mut env = variations::control_env(recipe.source_date_epoch);
+    env.extra_env.extend(recipe.environment.clone());
+    env
+}
+
+/// Applies `set` to a copy of `control`; returns the experiment, what was applied and what not.
+fn experiment_env(
+    control: &BuildEnv,
+    set: &VariationSet,
+) -> (BuildEnv, Vec<Applied>, Vec<NotApplied>) {
+    let mut exp = control.clone();
+    let mut applied = Vec::new();
+    let mut not = Vec::new();
+    let now = now_unix();
+    for v in set.iter() {
+        match variations::apply(v, control, &mut exp, now) {
+            Ok(a) => applied.push(a),
+            Err(reason) => not.push(NotApplied { variation: v.name().into(), reason }),
+        }
+    }
+    (exp, applied, not)
+}
+
+/// Moves variations the sandbox reported as not in effect from `applied` to `not`.
+fn reconcile(control: &BuildOutput, exp: &BuildOutput, applied: &mut Vec<Applied>, not: &mut Vec<NotApplied>) {
+    applied.retain(|a| {
+        let reason = match a.variation {
+            Variation::Aslr if !control.aslr_disabled => Some(
+                "the container does not permit disabling ASLR (setarch -R), so both builds ran with ASLR on",
+            ),
+            Variation::Kernel if !exp.uname26_applied => {
+                Some("the container does not permit setarch --uname-2.6")
+            }
+            _ => None,
+        };
+        match reason {
+            Some(r) => {
+                not.push(NotApplied { variation: a.variation.name().into(), reason: r.into() });
+                false
+            }
+            None => true,
+        }
+    });
+}
+
+fn hints_for(applied: &[Applied]) -> Vec<(String, String)> {
+    applied
+        .iter()
+        .flat_map(|a| a.hints.iter().map(move |h| (a.variation.name().to_owned(), h.clone())))
+        .collect()
+}
+
+fn recipe_info(recipe: &Recipe) -> RecipeInfo {
+    RecipeInfo {
+        name: recipe.name.clone(),
+        version: recipe.version.to_string(),
+        sha256: recipe.recipe_hash(),
+        path: Some(recipe.path.display().to_string()),
+    }
+}
+
+fn diff_options(opts: &CheckOptions, recipe: &Recipe, hints: Vec<(String, String)>) -> DiffOptions {
+    let mut d = opts.diff.clone();
+    d.user_rules.extend(recipe.normalize.ignore.iter().cloned());
+    d.hints.extend(hints);
+    d
+}
+
+/// Runs `check` (and `explain` when asked and the recipe is unreproducible).
+pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
+    let prep = prepare(opts, &sink).await?;
+    let control_env = recipe_control_env(&prep.recipe);
+    let (exp_env, mut applied, mut not_applied) = experiment_env(&control_env, &opts.vary);
+
+    let (a, b) = tokio::join!(
+        prep.build("control", control_env.clone(), opts, &sink),
+        prep.build("experiment", exp_env, opts, &sink),
+    );
+    let (control, experiment) = (a?, b?);
+    reconcile(&control.output, &experiment.output, &mut applied, &mut not_applied);
+
+    sink.emit(Event::Note { level: Level::Info, message: "comparing the builds".into() });
+    let dopts = diff_options(opts, &prep.recipe, hints_for(&applied));
+    let (cp, ep) = (control.output.prefix.clone(), experiment.output.prefix.clone());
+    let sink2 = sink.clone();
+    let mut report = tokio::task::spawn_blocking(move || diff_trees(&cp, &ep, &dopts, sink2))
+        .await
+        .map_err(|e| CheckError::Join(e.to_string()))??;
+
+    let control_values: BTreeMap<_, _> =
+        applied.iter().map(|a| (a.variation.name().to_owned(), a.control.clone())).collect();
+    let exp_values: BTreeMap<_, _> =
+        applied.iter().map(|a| (a.variation.name().to_owned(), a.experiment.clone())).collect();
+    report.check = Some(CheckSection {
+        recipe: recipe_info(&prep.recipe),
+        image: Some(ImageInfo {
+            reference: Some(prep.image.tag.clone()),
+            digest: format!("sha256:{}", prep.image.rootfs_sha256),
+        }),
+        sources: prep.sources.clone(),
+        builds: vec![
+            prep.build_info(&control, control_values),
+            prep.build_info(&experiment, exp_values),
+        ],
+        variations_applied: applied.iter().map(|a| a.variation.name().to_owned()).collect(),
+        variations_not_applied: not_applied.clone(),
+    });
+    if prep.recipe.network {
+        report.truncated.push(repro_report::Truncation {
+            path: None,
+            limit: "network".into(),
+            message: "the recipe sets network = true: both builds could reach the network".into(),
+        });
+    }
+
+    if opts.explain && !report.is_reproducible() {
+        let section =
+            explain_with(&prep, opts, &control, &control_env, &applied, &mut report, &sink).await?;
+        report.explain = Some(section);
+    }
+    Ok(CheckOutcome { report, kept: prep.work.kept() })
+}
+
+/// Runs `explain` on its own: the control, one build with no variation and one per variation
+/// (N+2 builds). The report lists every file that differs from the control in any run, with
+/// the details of the first run it differed in.
+pub async fn explain(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
+    let prep = prepare(opts, &sink).await?;
+    let control_env = recipe_control_env(&prep.recipe);
+    let control = prep.build("control", control_env.clone(), opts, &sink).await?;
+    let (_, applied, not_applied) = experiment_env(&control_env, &opts.vary);
+    let mut report = Report::new();
+    let section =
+        explain_with(&prep, opts, &control, &control_env, &applied, &mut report, &sink).await?;
+    report.check = Some(CheckSection {
+        recipe: recipe_info(&prep.recipe),
+        image: Some(ImageInfo {
+            reference: Some(prep.image.tag.clone()),
+            digest: format!("sha256:{}", prep.image.rootfs_sha256),
+        }),
+        sources: prep.sources.clone(),
+        builds: vec![prep.build_info(&control, BTreeMap::new())],
+        variations_applied: applied.iter().map(|a| a.variation.name().to_owned()).collect(),
+        variations_not_applied: not_applied,
+    });
+    report.explain = Some(section);
+    Ok(CheckOutcome { report, kept: prep.work.kept() })
+}
+
+/// The explain runs against an existing control.
+async fn explain_with(
+    prep: &Prepared,
+    opts: &CheckOptions,
+    control: &Built,
+    control_env: &BuildEnv,
+    applied: &[Applied],
+    main: &mut Report,
+    sink: &Sink,
+) -> Result<ExplainSection> {
+    // Run list: no variation, then each applied variation alone.
+    let mut runs: Vec<(Option<Variation>, BuildEnv, Vec<(String, String)>)> =
+        vec![(None, control_env.clone(), Vec::new())];
+    for a in applied {
+        let mut env = control_env.clone();
+        let _ = variations::apply(a.variation, control_env, &mut env, now_unix());
+        runs.push((Some(a.variation), env, hints_for(std::slice::from_ref(a))));
+    }
+    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    let mut tasks = Vec::new();
+    for (v, env, hints) in runs {
+        let label = format!("explain-{}", v.map_or("none", Variation::name));
+        let sem = sem.clone();
+        tasks.push(async move {
+            let _permit = sem.acquire().await.expect("semaphore open");
+            let started = Instant::now();
+            let built = prep.build(&label, env, opts, sink).await;
+            let result = match built {
+                Ok(b) => {
+                    let dopts = diff_options(opts, &prep.recipe, hints);
+                    let (cp, bp) = (control.output.prefix.clone(), b.output.prefix.clone());
+                    let s = sink.clone();
+                    let r = tokio::task::spawn_blocking(move || diff_trees(&cp, &bp, &dopts, s))
+                        .await
+                        .map_err(|e| CheckError::Join(e.to_string()))
+                        .and_then(|r| r.map_err(CheckError::from));
+                    if prep.work.kept().is_none() {
+                        let _ = std::fs::remove_dir_all(prep.build_dir(&label));
+                    }
+                    r
+                }
+                Err(e) => Err(e),
+            };
+            (v, started.elapsed(), result)
+        });
+    }
+    let results = futures_util::future::join_all(tasks).await;
+    // Files of `main` come from its own comparison; a standalone explain has none and takes
+    // each differing file's report from the first run it differed in.
+    let standalone = main.check.is_none() && main.files.is_empty();
+
+    let mut section = ExplainSection::default();
+    let mut per_file: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (v, elapsed, result) in results {
+        let name = v.map(|v| v.name().to_owned());
+        match result {
+            Ok(r) => {
+                if standalone {
+                    for f in r.files.iter().filter(|f| f.status.is_difference()) {
+                        if !main.files.iter().any(|m| m.path == f.path) {
+                            let mut f = f.clone();
+                            if let Some(n) = &name {
+                                for c in &mut f.causes {
+                                    c.variation.get_or_insert_with(|| n.clone());
+                                }
+                            }
+                            main.files.push(f);
+                        }
+                    }
+                    main.summary.identical = main.summary.identical.max(r.summary.identical);
+                    for n in &r.normalizations {
+                        if !main.normalizations.iter().any(|m| m.rule == n.rule) {
+                            main.normalizations.push(n.clone());
+                        }
+                    }
+                    main.truncated.extend(r.truncated.iter().cloned());
+                }
+                let differing: Vec<String> = r
+                    .files
+                    .iter()
+                    .filter(|f| f.status.is_difference())
+                    .map(|f| f.path.clone())
+                    .collect();
+                for p in &differing {
+                    match &name {
+                        None => section.differ_without_variation.push(p.clone()),
+                        Some(n) => {
+                            per_file.entry(p.clone()).or_default().insert(n.clone());
+                        }
+                    }
+                }
+                section.runs.push(VariationRun {
+                    variations: name.into_iter().collect(),
+                    reproducible: r.is_reproducible(),
+                    differing,
+                    duration_secs: Some(elapsed.as_secs_f64()),
+                    error: None,
+                });
+            }
+            // A failed explain build is recorded, not fatal: the other runs still attribute.
+            Err(e) => {
+                sink.emit(Event::Note {
+                    level: Level::Warn,
+                    message: format!("explain build {} failed: {e}", name.as_deref().unwrap_or("none")),
+                });
+                section.runs.push(VariationRun {
+                    variations: name.into_iter().collect(),
+                    reproducible: false,
+                    differing: Vec::new(),
+                    duration_secs: Some(elapsed.as_secs_f64()),
+                    error: Some(format!("{e:#}")),
+                });
+            }
+        }
+    }
+    // Every file that differs in the main comparison or in any single-variation run.
+    let mut paths: BTreeSet<String> =
+        main.files.iter().filter(|f| f.status.is_difference()).map(|f| f.path.clone()).collect();
+    paths.extend(per_file.keys().cloned());
+    for p in paths {
+        let vars = per_file.get(&p).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        section.files.push(ExplainFile { path: p, variations: vars });
+    }
+    if standalone {
+        main.files.sort_by(|a, b| a.path.cmp(&b.path));
+        main.finalize();
+    }
+    Ok(section)
+}
