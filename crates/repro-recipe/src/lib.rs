@@ -18,6 +18,7 @@ use std::path::Path;
 use sha2::Digest as _;
 
 pub mod error;
+pub mod import;
 pub mod model;
 mod parse;
 mod ser;

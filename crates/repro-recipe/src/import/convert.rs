@@ -1,0 +1,492 @@
+//! Turns the evaluated `build_tarballs(...)` arguments into a [`Recipe`], its TOML (with a
+//! header comment recording what was not converted), and the public warnings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::eval::{Interp, Warning};
+use super::platform::{BUILDABLE_TRIPLET, Platform};
+use super::value::{DepValue, Unknown, Value};
+use super::{ImportError, ImportOptions, ImportResult, ImportWarning, Loc};
+use crate::model::{Dependency, NormalizeConfig, Product, Recipe, Source, Version};
+
+const FIELDS: [&str; 7] =
+    ["name", "version", "sources", "script", "platforms", "products", "dependencies"];
+
+struct Ctx<'a> {
+    it: Interp,
+    opts: &'a ImportOptions,
+    notes: Vec<String>,
+    skipped: Vec<String>,
+    /// Directory of the main recipe (canonical).
+    recipe_dir: PathBuf,
+    /// Directory the output recipe is written to (absolute, lexical).
+    out_dir: PathBuf,
+}
+
+pub(crate) fn convert(
+    it: Interp,
+    path: &Path,
+    canonical: &Path,
+    opts: &ImportOptions,
+) -> Result<ImportResult, ImportError> {
+    let recipe_dir = canonical.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let out_path = opts.output.clone().unwrap_or_else(|| path.with_file_name("recipe.toml"));
+    let out_dir = std::path::absolute(&out_path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| recipe_dir.clone());
+    let mut cx = Ctx { it, opts, notes: Vec::new(), skipped: Vec::new(), recipe_dir, out_dir };
+
+    // The seven recipe values and where each was written.
+    let (fields, call_loc, kwargs) = cx.fields()?;
+    let [name, version, sources, script, platforms, products, dependencies] = fields;
+
+    let name = cx.string("name", name)?;
+    let version = cx.version(version)?;
+    let script = cx.string("script", script)?;
+    let sources = cx.sources(sources);
+    let platforms = cx.platforms(platforms, call_loc);
+    let products = cx.products(products);
+    let dependencies = cx.dependencies(dependencies);
+    for dep in opts.deps.keys() {
+        if !cx.notes.iter().any(|n| n.contains(&format!("`{dep}`"))) {
+            cx.notes.push(format!("--dep `{dep}` was given but the recipe does not depend on it"));
+        }
+    }
+    let mut kw_text = BTreeMap::new();
+    for (k, _, text) in kwargs {
+        kw_text.insert(k, text);
+    }
+
+    let recipe = Recipe {
+        path: out_path.clone(),
+        dir: out_path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        name,
+        version,
+        sources,
+        script,
+        platforms,
+        products,
+        dependencies,
+        source_date_epoch: 0,
+        environment: BTreeMap::new(),
+        network: false,
+        normalize: NormalizeConfig::default(),
+    };
+
+    let mut notes = std::mem::take(&mut cx.notes);
+    notes.append(&mut cx.it.notes);
+    let warnings = public_warnings(&cx.it, &cx.it.warnings);
+    if opts.strict && !warnings.is_empty() {
+        return Err(ImportError::Strict { path: path.to_owned(), warnings });
+    }
+    let toml = header(path, &kw_text, &cx.skipped, &notes, &warnings) + &crate::to_toml(&recipe);
+    let recipe = crate::parse_str(&toml, &out_path)
+        .map_err(|source| ImportError::Invalid { path: path.to_owned(), source })?;
+    Ok(ImportResult {
+        recipe,
+        toml,
+        warnings,
+        kwargs: kw_text,
+        skipped_platforms: cx.skipped,
+        notes,
+    })
+}
+
+fn public_warnings(it: &Interp, ws: &[Warning]) -> Vec<ImportWarning> {
+    ws.iter()
+        .map(|w| ImportWarning {
+            file: it.file_path(w.loc),
+            line: w.loc.line as usize,
+            column: w.loc.col as usize,
+            construct: w.construct.clone(),
+            message: w.message.clone(),
+        })
+        .collect()
+}
+
+/// The header comment: provenance, then everything the TOML cannot express.
+fn header(
+    path: &Path,
+    kwargs: &BTreeMap<String, String>,
+    skipped: &[String],
+    notes: &[String],
+    warnings: &[ImportWarning],
+) -> String {
+    let clean =
+        |s: &str| -> String { s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect() };
+    let mut h = String::new();
+    h.push_str(&format!(
+        "# Imported from {} by `repro import yggdrasil`.\n",
+        clean(&path.display().to_string())
+    ));
+    if !kwargs.is_empty() {
+        h.push_str("#\n# build_tarballs keyword arguments (recorded; repro does not use them):\n");
+        for (k, v) in kwargs {
+            h.push_str(&format!("#   {k} = {}\n", clean(v)));
+        }
+    }
+    if !skipped.is_empty() {
+        h.push_str(&format!(
+            "#\n# Platforms skipped ({} is the only one built here):\n",
+            BUILDABLE_TRIPLET
+        ));
+        let mut line = String::from("#  ");
+        for (i, t) in skipped.iter().enumerate() {
+            let piece = format!(" {}{}", clean(t), if i + 1 < skipped.len() { "," } else { "" });
+            if line.len() + piece.len() > 96 {
+                h.push_str(&line);
+                h.push('\n');
+                line = String::from("#  ");
+            }
+            line.push_str(&piece);
+        }
+        h.push_str(&line);
+        h.push('\n');
+    }
+    if !notes.is_empty() {
+        h.push_str("#\n# Notes:\n");
+        for n in notes {
+            h.push_str(&format!("#   - {}\n", clean(n)));
+        }
+    }
+    if !warnings.is_empty() {
+        h.push_str("#\n# Warnings (review these parts of the recipe):\n");
+        for w in warnings {
+            h.push_str(&format!("#   - {}\n", clean(&w.to_string())));
+        }
+    }
+    h.push('\n');
+    h
+}
+
+impl Ctx<'_> {
+    fn warn(&mut self, loc: Loc, construct: String, message: String) {
+        self.it.warn(loc, construct, message);
+    }
+
+    fn warn_unknown(&mut self, u: &Rc<Unknown>, message: String) {
+        self.it.warn(u.loc, u.construct.clone(), message);
+    }
+
+    fn unresolved(&self, loc: Loc, field: &str, message: String) -> ImportError {
+        ImportError::Unresolved {
+            file: self.it.file_path(loc),
+            line: loc.line as usize,
+            column: loc.col as usize,
+            field: field.to_owned(),
+            message,
+        }
+    }
+
+    /// The values of name, version, ..., dependencies, from the `build_tarballs` call or, when
+    /// there is none, from the global variables of those names.
+    #[allow(clippy::type_complexity)]
+    fn fields(
+        &mut self,
+    ) -> Result<([(Value, Loc); 7], Loc, Vec<(String, Value, String)>), ImportError> {
+        let start = Loc { file: 0, line: 1, col: 1, offset: 0 };
+        if !self.it.build_calls.is_empty() {
+            let call = self.it.build_calls.remove(0);
+            if call.positional.len() != 7 {
+                return Err(self.unresolved(
+                    call.loc,
+                    "build_tarballs",
+                    format!(
+                        "`build_tarballs` got {} positional arguments after `ARGS`; expected 7 (name, version, sources, script, platforms, products, dependencies)",
+                        call.positional.len()
+                    ),
+                ));
+            }
+            let fields: [(Value, Loc); 7] =
+                call.positional.try_into().unwrap_or_else(|_| unreachable!("length checked"));
+            return Ok((fields, call.loc, call.kwargs));
+        }
+        self.warn(
+            start,
+            String::new(),
+            "no `build_tarballs(...)` call was evaluated; the global variables `name`, `version`, ... are used".into(),
+        );
+        let mut out = Vec::new();
+        for f in FIELDS {
+            match self.it.global(f) {
+                Some(v) => out.push((v.clone(), start)),
+                None => {
+                    return Err(self.unresolved(
+                        start,
+                        f,
+                        format!("no `build_tarballs(...)` call and no global variable `{f}`"),
+                    ));
+                }
+            }
+        }
+        let fields: [(Value, Loc); 7] =
+            out.try_into().unwrap_or_else(|_| unreachable!("seven fields"));
+        Ok((fields, start, Vec::new()))
+    }
+
+    fn string(&mut self, field: &str, (v, loc): (Value, Loc)) -> Result<String, ImportError> {
+        match v {
+            Value::Str(s) => Ok(s),
+            Value::Unknown(u) => Err(self.unresolved(u.loc, field, u.reason.clone())),
+            other => Err(self.unresolved(
+                loc,
+                field,
+                format!("expected a string, found a {}", other.type_name()),
+            )),
+        }
+    }
+
+    fn version(&mut self, (v, loc): (Value, Loc)) -> Result<Version, ImportError> {
+        let jv = match v {
+            Value::Version(jv) => jv,
+            Value::Str(s) => match super::value::JVersion::parse(&s) {
+                Some(jv) => {
+                    self.warn(
+                        loc,
+                        format!("{s:?}"),
+                        "the version is a string, not a `v\"...\"` literal".into(),
+                    );
+                    jv
+                }
+                None => {
+                    return Err(self.unresolved(loc, "version", format!("{s:?} is not a version")));
+                }
+            },
+            Value::Unknown(u) => return Err(self.unresolved(u.loc, "version", u.reason.clone())),
+            other => {
+                return Err(self.unresolved(
+                    loc,
+                    "version",
+                    format!("expected a VersionNumber, found a {}", other.type_name()),
+                ));
+            }
+        };
+        let v = Version { major: jv.component(0), minor: jv.component(1), patch: jv.component(2) };
+        if jv.parts.len() > 3 {
+            self.warn(
+                loc,
+                jv.to_string(),
+                format!("version {jv} has more than three components; the recipe uses {v}"),
+            );
+        }
+        if !jv.prerelease.is_empty() || !jv.build.is_empty() {
+            self.warn(
+                loc,
+                jv.to_string(),
+                format!("version {jv} has prerelease or build parts, which recipes do not allow; the recipe uses {v}"),
+            );
+        }
+        Ok(v)
+    }
+
+    /// The entries of a list-valued field; `None` (after a warning) when it is unknown.
+    fn entries(&mut self, field: &str, (v, loc): (Value, Loc)) -> Option<Vec<Value>> {
+        match v {
+            Value::Vector(xs) | Value::Tuple(xs) => Some(xs),
+            Value::Unknown(u) => {
+                self.warn_unknown(
+                    &u,
+                    format!("`{field}` could not be evaluated ({}); it is left empty", u.reason),
+                );
+                None
+            }
+            single @ (Value::Source(..)
+            | Value::Product(..)
+            | Value::Dep(_)
+            | Value::Platform(_)) => Some(vec![single]),
+            other => {
+                self.warn(
+                    loc,
+                    String::new(),
+                    format!("`{field}` is a {}, not a vector; it is left empty", other.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn omitted(&mut self, field: &str, i: usize, v: &Value, loc: Loc) {
+        match v {
+            Value::Unknown(u) => {
+                self.warn_unknown(
+                    u,
+                    format!("entry {} of `{field}` is omitted: {}", i + 1, u.reason),
+                );
+            }
+            other => self.warn(
+                loc,
+                String::new(),
+                format!("entry {} of `{field}` is a {}; it is omitted", i + 1, other.type_name()),
+            ),
+        }
+    }
+
+    fn sources(&mut self, v: (Value, Loc)) -> Vec<Source> {
+        let loc = v.1;
+        let mut out = Vec::new();
+        for (i, x) in self.entries("sources", v).unwrap_or_default().into_iter().enumerate() {
+            match x {
+                Value::Source(Source::Directory { path, target }, at) => match self.directory_path(&path) {
+                    Some(p) => out.push(Source::Directory { path: p, target }),
+                    None => self.warn(
+                        at,
+                        format!("DirectorySource({path:?})"),
+                        format!("directory {path:?} is not inside the recipe's directory; the source is omitted"),
+                    ),
+                },
+                Value::Source(s, _) => out.push(s),
+                // The legacy `"url" => "sha256"` form.
+                Value::Pair(a, b) => match (*a, *b) {
+                    (Value::Str(url), Value::Str(sha256)) => {
+                        self.notes.push(format!("the legacy source pair {url:?} => ... is imported as an archive source"));
+                        out.push(Source::Archive { url, sha256, unpack_target: None });
+                    }
+                    _ => self.warn(loc, String::new(), format!("entry {} of `sources` is an unsupported pair; it is omitted", i + 1)),
+                },
+                other => self.omitted("sources", i, &other, loc),
+            }
+        }
+        out
+    }
+
+    /// A `DirectorySource` path (relative to the recipe's directory, or absolute from
+    /// `@__DIR__`) as a path relative to the output recipe's directory.
+    fn directory_path(&self, path: &str) -> Option<String> {
+        let abs = if Path::new(path).is_absolute() {
+            PathBuf::from(path)
+        } else {
+            self.recipe_dir.join(path)
+        };
+        let abs = super::normalize(&abs);
+        if !abs.starts_with(&self.recipe_dir) {
+            return None;
+        }
+        let rel = super::relative_path(&self.out_dir, &abs);
+        let s = rel.to_string_lossy().into_owned();
+        Some(s.strip_prefix("./").map(str::to_owned).unwrap_or(s))
+    }
+
+    fn platforms(&mut self, v: (Value, Loc), call_loc: Loc) -> Vec<String> {
+        let Some(entries) = self.entries("platforms", v.clone()) else {
+            self.notes.push(format!(
+                "the platforms could not be determined; the recipe targets {BUILDABLE_TRIPLET}"
+            ));
+            return vec![BUILDABLE_TRIPLET.to_owned()];
+        };
+        let mut buildable: Vec<Platform> = Vec::new();
+        for (i, x) in entries.into_iter().enumerate() {
+            match x {
+                Value::Platform(p) if p.buildable() => buildable.push(p),
+                Value::Platform(p) => {
+                    let t = p.triplet();
+                    if !self.skipped.contains(&t) {
+                        self.skipped.push(t);
+                    }
+                }
+                other => self.omitted("platforms", i, &other, v.1),
+            }
+        }
+        for p in &buildable {
+            let t = p.triplet();
+            if t != BUILDABLE_TRIPLET {
+                self.notes.push(format!("platform {t} is built as {BUILDABLE_TRIPLET} (the build image's toolchain matches it)"));
+            }
+        }
+        if buildable.is_empty() {
+            self.warn(
+                call_loc,
+                String::new(),
+                format!("none of the recipe's platforms is {BUILDABLE_TRIPLET}, the only one built here; the recipe targets it anyway"),
+            );
+        }
+        vec![BUILDABLE_TRIPLET.to_owned()]
+    }
+
+    fn products(&mut self, v: (Value, Loc)) -> Vec<Product> {
+        let loc = v.1;
+        let mut out = Vec::new();
+        for (i, x) in self.entries("products", v).unwrap_or_default().into_iter().enumerate() {
+            match x {
+                Value::Product(p) => out.push(p),
+                other => self.omitted("products", i, &other, loc),
+            }
+        }
+        out
+    }
+
+    fn dependencies(&mut self, v: (Value, Loc)) -> Vec<Dependency> {
+        let loc = v.1;
+        let mut out = Vec::new();
+        for (i, x) in self.entries("dependencies", v).unwrap_or_default().into_iter().enumerate() {
+            match x {
+                Value::Dep(d) => {
+                    if let Some(dep) = self.dependency(&d) {
+                        out.push(dep);
+                    }
+                }
+                other => self.omitted("dependencies", i, &other, loc),
+            }
+        }
+        out
+    }
+
+    fn dependency(&mut self, d: &DepValue) -> Option<Dependency> {
+        let (kind, name) = (&d.kind, &d.name);
+        // Only dependencies used on the built platform matter.
+        if let Some(ps) = &d.platforms {
+            let used = match ps {
+                Value::Vector(xs) | Value::Tuple(xs) => {
+                    let mut any_unknown = false;
+                    let mut any_buildable = false;
+                    for x in xs {
+                        match x {
+                            Value::Platform(p) => any_buildable |= p.buildable(),
+                            _ => any_unknown = true,
+                        }
+                    }
+                    any_buildable || any_unknown
+                }
+                Value::Platform(p) => p.buildable(),
+                _ => true,
+            };
+            if !used {
+                self.notes.push(format!(
+                    "{kind} `{name}` is only used on other platforms; it is not imported"
+                ));
+                return None;
+            }
+        }
+        if kind == "RuntimeDependency" {
+            self.notes.push(format!(
+                "{kind} `{name}` is needed only at run time; it is recorded here but not imported"
+            ));
+            return None;
+        }
+        match self.opts.deps.get(name) {
+            Some(path) => {
+                if kind == "HostBuildDependency" {
+                    self.warn(
+                        d.loc,
+                        d.text.clone(),
+                        format!("{kind} `{name}` is mapped to a recipe dependency, which installs into the target prefix, not a host prefix"),
+                    );
+                }
+                self.notes.push(format!("{kind} `{name}` is built from the local recipe {path}"));
+                Some(Dependency::Recipe { path: path.clone() })
+            }
+            None => {
+                self.warn(
+                    d.loc,
+                    d.text.clone(),
+                    format!(
+                        "{kind} `{name}` is not supported: JLL packages are not installed; pass `--dep {name}=path/to/recipe.toml` to build it from a local recipe"
+                    ),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! BinaryBuilder platforms as the importer models them: architecture, OS and tags (`libc`,
+//! `call_abi`, `cxxstring_abi`, `libgfortran_version`, `sanitize`, ...), the standard list
+//! `supported_platforms()` returns, the expansions, and which ones repro can build.
+
+use std::collections::BTreeMap;
+
+/// The one target the build image builds today.
+pub(crate) const BUILDABLE_TRIPLET: &str = "x86_64-linux-gnu";
+
+/// A platform: `Platform("x86_64", "linux"; libc="glibc")`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Platform {
+    pub(crate) arch: String,
+    /// `linux`, `macos`, `windows` or `freebsd`.
+    pub(crate) os: String,
+    /// `libc`, `call_abi` and every other tag.
+    pub(crate) tags: BTreeMap<String, String>,
+}
+
+pub(crate) const ARCHES: &[&str] =
+    &["x86_64", "i686", "aarch64", "armv6l", "armv7l", "powerpc64le", "riscv64"];
+
+impl Platform {
+    /// A platform with BinaryBuilder's defaults: glibc on Linux, `eabihf` on 32-bit ARM Linux.
+    pub(crate) fn new(arch: &str, os: &str) -> Platform {
+        let mut tags = BTreeMap::new();
+        if os == "linux" {
+            tags.insert("libc".to_owned(), "glibc".to_owned());
+            if arch.starts_with("armv") {
+                tags.insert("call_abi".to_owned(), "eabihf".to_owned());
+            }
+        }
+        Platform { arch: arch.to_owned(), os: os.to_owned(), tags }
+    }
+
+    pub(crate) fn with(mut self, key: &str, value: &str) -> Platform {
+        self.tags.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    pub(crate) fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(String::as_str)
+    }
+
+    pub(crate) fn nbits(&self) -> i64 {
+        if matches!(self.arch.as_str(), "i686" | "armv6l" | "armv7l") { 32 } else { 64 }
+    }
+
+    pub(crate) fn proc_family(&self) -> &'static str {
+        match self.arch.as_str() {
+            "x86_64" | "i686" => "intel",
+            "powerpc64le" => "power",
+            "riscv64" => "riscv",
+            _ => "arm",
+        }
+    }
+
+    /// The triplet BinaryBuilder prints, e.g. `armv7l-linux-gnueabihf-cxx11`.
+    pub(crate) fn triplet(&self) -> String {
+        let mut s = match self.os.as_str() {
+            "linux" => {
+                let libc = match self.tag("libc") {
+                    Some("musl") => "musl",
+                    _ => "gnu",
+                };
+                format!("{}-linux-{libc}{}", self.arch, self.tag("call_abi").unwrap_or(""))
+            }
+            "macos" => format!("{}-apple-darwin", self.arch),
+            "freebsd" => format!("{}-unknown-freebsd", self.arch),
+            "windows" => format!("{}-w64-mingw32", self.arch),
+            other => format!("{}-{other}", self.arch),
+        };
+        if let Some(v) = self.tag("libgfortran_version") {
+            s.push_str(&format!("-libgfortran{}", v.split('.').next().unwrap_or(v)));
+        }
+        if let Some(v) = self.tag("cxxstring_abi") {
+            s.push('-');
+            s.push_str(v);
+        }
+        if let Some(v) = self.tag("libstdcxx_version") {
+            s.push_str(&format!("-libstdcxx{}", v.rsplit('.').next().unwrap_or(v)));
+        }
+        for (k, v) in &self.tags {
+            if matches!(
+                k.as_str(),
+                "libc" | "call_abi" | "libgfortran_version" | "cxxstring_abi" | "libstdcxx_version"
+            ) {
+                continue;
+            }
+            s.push_str(&format!("-{k}+{v}"));
+        }
+        s
+    }
+
+    /// Whether repro can build this platform as [`BUILDABLE_TRIPLET`]: x86_64 Linux glibc, with
+    /// at most the tags the build image's toolchain matches (C++11 string ABI, libgfortran 5).
+    pub(crate) fn buildable(&self) -> bool {
+        self.arch == "x86_64"
+            && self.os == "linux"
+            && self.tag("libc") == Some("glibc")
+            && self.tags.iter().all(|(k, v)| match k.as_str() {
+                "libc" => true,
+                "cxxstring_abi" => v == "cxx11",
+                "libgfortran_version" => v.split('.').next() == Some("5"),
+                _ => false,
+            })
+    }
+}
+
+/// What `supported_platforms()` returns (BinaryBuilderBase's standard list).
+pub(crate) fn supported_platforms() -> Vec<Platform> {
+    let mut out = Vec::new();
+    for arch in ["i686", "x86_64", "aarch64", "armv6l", "armv7l", "powerpc64le", "riscv64"] {
+        out.push(Platform::new(arch, "linux"));
+    }
+    for arch in ["i686", "x86_64", "aarch64", "armv6l", "armv7l"] {
+        out.push(Platform::new(arch, "linux").with("libc", "musl"));
+    }
+    for arch in ["x86_64", "aarch64"] {
+        out.push(Platform::new(arch, "macos"));
+    }
+    for arch in ["x86_64", "aarch64"] {
+        out.push(Platform::new(arch, "freebsd"));
+    }
+    for arch in ["i686", "x86_64"] {
+        out.push(Platform::new(arch, "windows"));
+    }
+    out
+}
+
+/// `expand_cxxstring_abis`: a `cxx03` and a `cxx11` variant of every platform that does not
+/// have one yet, except BSDs (macOS, FreeBSD), which BinaryBuilder skips by default.
+pub(crate) fn expand_cxxstring_abis(ps: Vec<Platform>) -> Vec<Platform> {
+    let mut out = Vec::new();
+    for p in ps {
+        if p.tag("cxxstring_abi").is_some() || matches!(p.os.as_str(), "macos" | "freebsd") {
+            out.push(p);
+            continue;
+        }
+        out.push(p.clone().with("cxxstring_abi", "cxx03"));
+        out.push(p.with("cxxstring_abi", "cxx11"));
+    }
+    out
+}
+
+/// `expand_gfortran_versions`: libgfortran 3, 4 and 5 variants (only 5 where older ones do not
+/// exist: aarch64 macOS, riscv64, aarch64 FreeBSD).
+pub(crate) fn expand_gfortran_versions(ps: Vec<Platform>) -> Vec<Platform> {
+    let mut out = Vec::new();
+    for p in ps {
+        if p.tag("libgfortran_version").is_some() {
+            out.push(p);
+            continue;
+        }
+        let only5 = p.arch == "riscv64"
+            || (p.arch == "aarch64" && matches!(p.os.as_str(), "macos" | "freebsd"));
+        let versions: &[&str] = if only5 { &["5.0.0"] } else { &["3.0.0", "4.0.0", "5.0.0"] };
+        for v in versions {
+            out.push(p.clone().with("libgfortran_version", v));
+        }
+    }
+    out
+}
+
+/// Normalizes an OS name as `Platform(arch, os)` accepts it.
+pub(crate) fn normalize_os(os: &str) -> Option<&'static str> {
+    match os.to_ascii_lowercase().as_str() {
+        "linux" => Some("linux"),
+        "macos" | "darwin" | "apple" => Some("macos"),
+        "windows" => Some("windows"),
+        "freebsd" => Some("freebsd"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_list_has_eighteen_known_triplets() {
+        let ps = supported_platforms();
+        assert_eq!(ps.len(), 18);
+        let triplets: Vec<String> = ps.iter().map(Platform::triplet).collect();
+        for t in &triplets {
+            assert!(crate::validate::platform(t).is_ok(), "{t}");
+        }
+        assert!(triplets.contains(&"armv7l-linux-musleabihf".to_owned()));
+        assert!(triplets.contains(&"x86_64-w64-mingw32".to_owned()));
+        assert_eq!(ps.iter().filter(|p| p.buildable()).count(), 1);
+    }
+
+    #[test]
+    fn expansions_tag_triplets() {
+        let ps = expand_cxxstring_abis(vec![
+            Platform::new("x86_64", "linux"),
+            Platform::new("x86_64", "macos"),
+        ]);
+        let t: Vec<String> = ps.iter().map(Platform::triplet).collect();
+        assert_eq!(t, ["x86_64-linux-gnu-cxx03", "x86_64-linux-gnu-cxx11", "x86_64-apple-darwin"]);
+        assert!(!ps[0].buildable());
+        assert!(ps[1].buildable());
+        let g = expand_gfortran_versions(vec![Platform::new("x86_64", "linux")]);
+        assert_eq!(g.len(), 3);
+        assert_eq!(g[2].triplet(), "x86_64-linux-gnu-libgfortran5");
+        assert!(g[2].buildable() && !g[0].buildable());
+        let s = Platform::new("x86_64", "linux").with("sanitize", "memory");
+        assert_eq!(s.triplet(), "x86_64-linux-gnu-sanitize+memory");
+        assert!(!s.buildable());
+    }
+}
