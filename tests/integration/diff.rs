@@ -1,1 +1,283 @@
 //! Integration tests for `repro diff`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use serde::Deserialize;
+
+use crate::support::repro;
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
+fn prefix(root: &Path, version_line: &str) {
+    write(root, "bin/hello", b"#!/bin/sh\necho hello\n");
+    write(root, "share/hello/version.txt", version_line.as_bytes());
+    write(root, "logs/hello.log.gz", version_line.as_bytes());
+}
+
+/// A .tar.gz of `members` (path, data) with the given mtime and uid for every member.
+fn tarball(path: &Path, members: &[(&str, &[u8])], mtime: u64, uid: u64) {
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::default(),
+    );
+    let mut b = tar::Builder::new(gz);
+    for (name, data) in members {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(mtime);
+        h.set_uid(uid);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap().flush().unwrap();
+}
+
+// The fields CI scripts rely on, as a consumer would declare them.
+#[derive(Deserialize)]
+struct JReport {
+    schema: String,
+    verdict: String,
+    summary: JSummary,
+    normalizations: Vec<JNorm>,
+    files: Vec<JFile>,
+    truncated: Vec<serde_json::Value>,
+}
+#[derive(Deserialize)]
+struct JSummary {
+    identical: u64,
+    differs: u64,
+    only_in_a: u64,
+    only_in_b: u64,
+    type_changed: u64,
+    mode_changed: u64,
+    symlink_changed: u64,
+    normalized: u64,
+}
+#[derive(Deserialize)]
+struct JNorm {
+    rule: String,
+    #[allow(dead_code)]
+    description: String,
+    paths: Vec<String>,
+}
+#[derive(Deserialize)]
+struct JFile {
+    path: String,
+    status: String,
+    kind: String,
+    size_a: Option<u64>,
+    size_b: Option<u64>,
+    sha256_a: Option<String>,
+    sha256_b: Option<String>,
+    causes: Vec<JCause>,
+    #[allow(dead_code)]
+    details: Vec<serde_json::Value>,
+}
+#[derive(Deserialize)]
+struct JCause {
+    cause: String,
+    evidence: JEvidence,
+}
+#[derive(Deserialize)]
+struct JEvidence {
+    offset: Option<u64>,
+    text: Option<String>,
+}
+
+fn json_report(args: &[&std::ffi::OsStr]) -> (JReport, i32) {
+    let out = repro().arg("diff").args(args).args(["--json", "-"]).output().unwrap();
+    let r: JReport = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (r, out.status.code().unwrap())
+}
+
+#[test]
+fn identical_trees_exit_0() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    prefix(&a, "1.0\n");
+    prefix(&b, "1.0\n");
+    let out = repro().arg("diff").arg(&a).arg(&b).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.starts_with("verdict: reproducible\nsummary: "), "{s}");
+    assert!(!s.contains("\x1b["), "no colour when not a TTY");
+}
+
+#[test]
+fn differences_exit_1_and_json_fields() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    prefix(&a, "built 2026-11-26T10:00:00\n");
+    prefix(&b, "built 2026-11-27T11:00:00\n");
+    write(&a, "share/only-a", b"x");
+    let (r, code) = json_report(&[a.as_os_str(), b.as_os_str()]);
+    assert_eq!(code, 1);
+    assert_eq!(r.schema, "repro-report/1");
+    assert_eq!(r.verdict, "unreproducible");
+    assert_eq!(r.summary.differs, 1);
+    assert_eq!(r.summary.only_in_a, 1);
+    assert_eq!(
+        r.summary.only_in_b
+            + r.summary.type_changed
+            + r.summary.mode_changed
+            + r.summary.symlink_changed,
+        0
+    );
+    assert_eq!(r.summary.normalized, 0);
+    assert!(r.summary.identical >= 1);
+    assert!(r.truncated.is_empty());
+    let f = r.files.iter().find(|f| f.path == "share/hello/version.txt").unwrap();
+    assert_eq!((f.status.as_str(), f.kind.as_str()), ("differs", "file"));
+    assert_eq!((f.size_a, f.size_b), (Some(26), Some(26)));
+    assert_eq!(f.sha256_a.as_ref().unwrap().len(), 64);
+    assert_ne!(f.sha256_a, f.sha256_b);
+    assert_eq!(f.causes[0].cause, "timestamps");
+    assert_eq!(f.causes[0].evidence.offset, Some(6));
+    assert_eq!(f.causes[0].evidence.text.as_deref(), Some("2026-11-26T10:00:00"));
+    let logs = r.normalizations.iter().find(|n| n.rule == "logs").expect("logs rule");
+    assert_eq!(logs.paths, ["logs", "logs/hello.log.gz"]);
+    assert!(r.files.iter().all(|f| !f.path.starts_with("logs")));
+}
+
+#[test]
+fn ignore_glob_stays_in_scope() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    prefix(&a, "1\n");
+    prefix(&b, "2\n");
+    let (r, code) = json_report(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--ignore".as_ref(),
+        "share/hello/*.txt".as_ref(),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(r.files[0].status, "normalized");
+    assert!(r.normalizations.iter().any(|n| n.rule == "ignore:share/hello/*.txt" && n.paths == ["share/hello/version.txt"]));
+    // Same difference one level deeper: out of scope.
+    write(&b, "share/hello/sub/v.txt", b"new");
+    let (r, code) = json_report(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--ignore".as_ref(),
+        "share/hello/*.txt".as_ref(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(r.files.iter().any(|f| f.path == "share/hello/sub/v.txt" && f.status == "only_in_b"));
+}
+
+#[test]
+fn no_normalize_shows_logs() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    prefix(&a, "1\n");
+    prefix(&b, "1\n");
+    write(&b, "logs/hello.log.gz", b"other");
+    repro().arg("diff").arg(&a).arg(&b).assert().code(0);
+    let (r, code) = json_report(&[a.as_os_str(), b.as_os_str(), "--no-normalize".as_ref()]);
+    assert_eq!(code, 1);
+    assert!(r.files.iter().any(|f| f.path == "logs/hello.log.gz"));
+    assert!(r.normalizations.is_empty());
+}
+
+#[test]
+fn tarballs_with_different_metadata() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("A.v1.0.0.x86_64-linux-gnu.tar.gz"), d.path().join("B.tar.gz"));
+    let members: &[(&str, &[u8])] = &[("bin/x", b"#!/bin/sh\n"), ("share/y.txt", b"y\n")];
+    tarball(&a, members, 1_700_000_000, 0);
+    tarball(&b, members, 1_700_000_999, 1000);
+    let (r, code) = json_report(&[a.as_os_str(), b.as_os_str()]);
+    assert_eq!(code, 0, "tar metadata is normalized");
+    let tm =
+        r.normalizations.iter().find(|n| n.rule == "tar-metadata").expect("tar-metadata listed");
+    assert_eq!(tm.paths, ["bin/x", "share/y.txt"]);
+    let (r, code) = json_report(&[a.as_os_str(), b.as_os_str(), "--no-normalize".as_ref()]);
+    assert_eq!(code, 1);
+    let f = r.files.iter().find(|f| f.path == "bin/x").unwrap();
+    let causes: Vec<&str> = f.causes.iter().map(|c| c.cause.as_str()).collect();
+    assert!(causes.contains(&"timestamps_in_tarball"), "{causes:?}");
+    assert!(causes.contains(&"users_and_groups_in_tarball"), "{causes:?}");
+}
+
+#[test]
+fn errors_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    std::fs::create_dir(&a).unwrap();
+    let out = repro().arg("diff").arg(&a).arg(d.path().join("missing")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+
+    // A tarball input whose member escapes the root is refused with a clear message.
+    let evil = d.path().join("evil.tar");
+    let mut h = tar::Header::new_gnu();
+    let name = b"../escape";
+    h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+    h.set_size(1);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    let mut b = tar::Builder::new(std::fs::File::create(&evil).unwrap());
+    b.append(&h, &b"x"[..]).unwrap();
+    b.into_inner().unwrap();
+    let out = repro().arg("diff").arg(&evil).arg(&evil).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("escape"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!d.path().parent().unwrap().join("escape").exists());
+}
+
+#[test]
+fn markdown_and_diffoscope_outputs() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    prefix(&a, "one\n");
+    prefix(&b, "two\n");
+    let md = d.path().join("r.md");
+    let dj = d.path().join("r.json");
+    repro()
+        .arg("diff")
+        .arg(&a)
+        .arg(&b)
+        .arg("--markdown")
+        .arg(&md)
+        .arg("--diffoscope-json")
+        .arg(&dj)
+        .assert()
+        .code(1);
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains("## repro: **unreproducible**"), "{md}");
+    assert!(
+        md.contains("<details><summary><code>share/hello/version.txt</code>: differs</summary>"),
+        "{md}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&dj).unwrap()).unwrap();
+    assert_eq!(v["diffoscope-json-version"], 1);
+    if Command::new("diffoscope").arg("--version").output().is_err() {
+        eprintln!("SKIPPED diffoscope load: diffoscope not installed");
+        return;
+    }
+    let out = Command::new("diffoscope")
+        .arg("--load-existing-diff")
+        .arg(&dj)
+        .arg("--text")
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("-one") && text.contains("+two"), "{text}");
+    assert!(text.contains("share/hello/version.txt"), "{text}");
+}
