@@ -1,10 +1,147 @@
-//! `repro build`.
+//! `repro build`: build a recipe once in the pinned image into BinaryBuilder-style tarballs.
 
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use repro::build::{BuildError, BuildOptions, BuildResult, Limits};
+use repro_sandbox::SandboxError;
+use repro_sources::FetchConfig;
+
+use crate::EXIT_OK;
+use crate::cmd::common::SourceOpts;
 use crate::ui::Ctx;
 
-#[derive(clap::Args, Debug)]
-pub(crate) struct Args {}
+/// Exit code after Ctrl-C (128 + SIGINT).
+const EXIT_INTERRUPTED: u8 = 130;
 
-pub(crate) fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<u8> {
-    anyhow::bail!("`repro build` is not implemented yet")
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The recipe (`recipe.toml` or its directory).
+    #[arg(value_name = "RECIPE")]
+    recipe: PathBuf,
+    /// Target triplet (default: the recipe's first platform).
+    #[arg(long, value_name = "TRIPLET")]
+    platform: Option<String>,
+    /// Directory for the tarballs.
+    #[arg(long, value_name = "DIR", default_value = "products")]
+    out: PathBuf,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    sources: SourceOpts,
+    /// Wall-clock limit of the build script, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = repro::build::DEFAULT_TIMEOUT.as_secs())]
+    timeout: u64,
+    /// Memory limit of the build container, in MiB.
+    #[arg(long, value_name = "MIB")]
+    memory: Option<u64>,
+    /// Maximum number of processes in the build container.
+    #[arg(long, value_name = "N", default_value_t = 32_768)]
+    pids_limit: i64,
+    /// Keep the source directory and the unpacked prefix in DIR (`srcdir/`, `prefix/`).
+    #[arg(long, value_name = "DIR")]
+    keep_work: Option<PathBuf>,
+    /// The image lock (default: REPRO_IMAGE_LOCK, else the repository's docker/image.lock).
+    #[arg(long, value_name = "FILE")]
+    lock: Option<PathBuf>,
+}
+
+pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
+    let fetch =
+        FetchConfig::from_env_and_args(args.sources.cache.clone(), args.sources.mirrors.clone())?;
+    let (work_dir, _tmp) = match &args.keep_work {
+        Some(d) => (d.clone(), None),
+        None => {
+            let t = TempWork::new()?;
+            (t.0.clone(), Some(t))
+        }
+    };
+    std::fs::create_dir_all(&work_dir)
+        .with_context(|| format!("creating {}", work_dir.display()))?;
+    if args.timeout == 0 {
+        anyhow::bail!("--timeout must be at least 1 second");
+    }
+    let opts = BuildOptions {
+        recipe: args.recipe.clone(),
+        platform: args.platform.clone(),
+        products_dir: args.out.clone(),
+        work_dir,
+        fetch,
+        env: None,
+        label: "build".into(),
+        limits: Limits {
+            timeout: Duration::from_secs(args.timeout),
+            memory_bytes: args.memory.map(|m| (m.min(1 << 40) as i64) << 20),
+            pids_limit: Some(args.pids_limit),
+        },
+        lock: args.lock.clone(),
+    };
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let sink = ctx.sink();
+    let result = rt.block_on(repro::build::build_recipe(&opts, sink));
+    let result = match result {
+        Ok(r) => r,
+        Err(BuildError::Sandbox(e @ SandboxError::Interrupted { .. })) => {
+            crate::ui::print_error(&anyhow::Error::new(e));
+            return Ok(EXIT_INTERRUPTED);
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("building {}", args.recipe.display())));
+        }
+    };
+    print_result(&result, args.json)?;
+    Ok(EXIT_OK)
+}
+
+/// A work directory under the system temp dir, removed on drop.
+struct TempWork(PathBuf);
+
+impl TempWork {
+    fn new() -> anyhow::Result<TempWork> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("repro-build-{}-{nanos:08x}", std::process::id()));
+        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(TempWork(dir))
+    }
+}
+
+impl Drop for TempWork {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn print_result(r: &BuildResult, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, r)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "built {} v{} for {} in {:.1} s (image {})",
+        r.name,
+        r.version,
+        r.target,
+        r.output.duration.as_secs_f64() + r.pack_duration.as_secs_f64(),
+        r.image.tag
+    )?;
+    for note in &r.output.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    for (what, p) in [("artifact", &r.tarball), ("logs", &r.logs_tarball)] {
+        writeln!(out, "{what:<9} {}", p.path.display())?;
+        writeln!(out, "  sha256        {}", p.sha256)?;
+        writeln!(out, "  git-tree-sha1 {}", p.git_tree_sha1)?;
+    }
+    writeln!(out, "\nArtifacts.toml entry:\n{}", r.artifacts_toml.trim_end())?;
+    Ok(())
 }

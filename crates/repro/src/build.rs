@@ -1,0 +1,415 @@
+//! `repro build`: one recipe, one build in the pinned image, one BinaryBuilder-style artifact.
+//!
+//! The flow is split so `check`/`explain` can reuse the parts and run several builds of the same
+//! recipe concurrently with different environments:
+//!
+//! 1. [`prepare`]: load the recipe, pick the target, fetch and verify the sources (blocking);
+//! 2. [`PreparedRecipe::lay_out_srcdir`]: lay the sources out in a host directory (once; builds
+//!    only read it);
+//! 3. [`run_prepared`]: run the build in a container with a given [`BuildEnv`] and label, check
+//!    the declared products, pack `products/<Name>.v<ver>.<target>.tar.gz` and the logs tarball.
+//!
+//! [`build_recipe`] does all three.
+
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use repro_artifact::PackedArtifact;
+use repro_events::{Event, Sink};
+use repro_recipe::{Product, Recipe};
+use repro_sandbox::{
+    BuildEnv, BuildOutput, BuildSpec, DockerRunner, ImageLock, ImageRef, NATIVE_TARGET,
+    SandboxError,
+};
+use repro_sources::{FetchConfig, FetchedSource, Fetcher};
+
+/// Default wall-clock limit of a build script.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+
+/// What can go wrong in a build.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    #[error(transparent)]
+    Recipe(#[from] repro_recipe::RecipeError),
+    #[error(transparent)]
+    Sources(#[from] repro_sources::Error),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error(transparent)]
+    Artifact(#[from] repro_artifact::Error),
+    /// The requested platform is not one the recipe declares or the image can build.
+    #[error("{recipe}: {message}")]
+    Platform { recipe: PathBuf, message: String },
+    /// A declared product is missing after the build.
+    #[error(
+        "build `{label}`: declared {kind} product `{variable}` is missing: expected {expected} in \
+         the prefix"
+    )]
+    MissingProduct { label: String, kind: &'static str, variable: String, expected: String },
+    /// Local file I/O.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A background task panicked or was cancelled.
+    #[error("internal error: {0}")]
+    Task(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |source| BuildError::Io { path: path.to_owned(), source }
+}
+
+/// A recipe with its target chosen and its sources fetched and verified.
+#[derive(Debug, Clone)]
+pub struct PreparedRecipe {
+    pub recipe: Recipe,
+    /// The target triplet this build is for.
+    pub target: String,
+    /// The verified sources, in recipe order.
+    pub fetched: Vec<FetchedSource>,
+}
+
+impl PreparedRecipe {
+    /// Lays the sources out in `srcdir` (created; must be empty or absent) as the build sees
+    /// them in `$WORKSPACE/srcdir`.
+    pub fn lay_out_srcdir(&self, srcdir: &Path) -> Result<(), BuildError> {
+        repro_sources::prepare_srcdir(&self.recipe, &self.fetched, srcdir)?;
+        Ok(())
+    }
+
+    /// The control environment for this recipe: [`BuildEnv::default`] with the recipe's
+    /// `source_date_epoch` and `[environment]`.
+    pub fn default_env(&self) -> BuildEnv {
+        default_env(&self.recipe)
+    }
+
+    /// `<Name>.v<version>.<target>.tar.gz`.
+    pub fn tarball_name(&self) -> String {
+        format!("{}.v{}.{}.tar.gz", self.recipe.name, self.recipe.version, self.target)
+    }
+
+    /// `<Name>-logs.v<version>.<target>.tar.gz`.
+    pub fn logs_tarball_name(&self) -> String {
+        format!("{}-logs.v{}.{}.tar.gz", self.recipe.name, self.recipe.version, self.target)
+    }
+}
+
+/// The control environment for `recipe` (see [`PreparedRecipe::default_env`]).
+pub fn default_env(recipe: &Recipe) -> BuildEnv {
+    BuildEnv {
+        source_date_epoch: recipe.source_date_epoch,
+        extra_env: recipe.environment.clone(),
+        ..BuildEnv::default()
+    }
+}
+
+/// Picks the target: `platform` if given (it must be one the recipe declares), else the first
+/// platform of the recipe. The image builds natively for x86_64-linux-gnu only.
+pub fn choose_target(recipe: &Recipe, platform: Option<&str>) -> Result<String, BuildError> {
+    let bad = |message: String| BuildError::Platform { recipe: recipe.path.clone(), message };
+    let target = match platform {
+        Some(p) => {
+            if !recipe.platforms.iter().any(|q| q == p) {
+                return Err(bad(format!(
+                    "platform {p} is not among the recipe's platforms ({})",
+                    recipe.platforms.join(", ")
+                )));
+            }
+            p.to_owned()
+        }
+        None => recipe
+            .platforms
+            .first()
+            .cloned()
+            .ok_or_else(|| bad("the recipe declares no platforms".into()))?,
+    };
+    if target != NATIVE_TARGET {
+        return Err(bad(format!(
+            "platform {target} cannot be built: the build image builds natively for \
+             {NATIVE_TARGET} only; pass --platform {NATIVE_TARGET}"
+        )));
+    }
+    Ok(target)
+}
+
+/// Loads the recipe, picks the target and fetches the sources (blocking: call it from a
+/// blocking thread in async code).
+pub fn prepare(
+    recipe_path: &Path,
+    platform: Option<&str>,
+    fetch: &FetchConfig,
+    sink: &Sink,
+) -> Result<PreparedRecipe, BuildError> {
+    let recipe = repro_recipe::load(recipe_path)?;
+    let target = choose_target(&recipe, platform)?;
+    let fetcher = Fetcher::new(fetch.clone(), sink.clone());
+    let fetched = fetcher.fetch_recipe(&recipe)?;
+    Ok(PreparedRecipe { recipe, target, fetched })
+}
+
+/// Limits of one build.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub memory_bytes: Option<i64>,
+    pub pids_limit: Option<i64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { timeout: DEFAULT_TIMEOUT, memory_bytes: None, pids_limit: Some(32_768) }
+    }
+}
+
+/// One run of a prepared recipe.
+#[derive(Debug, Clone)]
+pub struct RunRequest<'a> {
+    pub prepared: &'a PreparedRecipe,
+    /// The host srcdir ([`PreparedRecipe::lay_out_srcdir`]).
+    pub srcdir: &'a Path,
+    pub env: BuildEnv,
+    /// Names the build in events and errors ("build", "control", "experiment", ...).
+    pub label: String,
+    pub image: ImageRef,
+    /// The unpacked prefix goes here (must be absent or empty).
+    pub prefix_dir: PathBuf,
+    /// The tarballs go here (created).
+    pub products_dir: PathBuf,
+    pub limits: Limits,
+}
+
+/// A finished build: the artifact, its hashes and everything needed to compare it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BuildResult {
+    pub name: String,
+    pub version: String,
+    pub target: String,
+    pub label: String,
+    /// The main tarball (everything but `logs/`).
+    pub tarball: PackedArtifact,
+    /// The logs tarball (only `logs/`).
+    pub logs_tarball: PackedArtifact,
+    /// A ready `Artifacts.toml` entry for the main tarball.
+    pub artifacts_toml: String,
+    /// The unpacked prefix.
+    pub prefix: PathBuf,
+    /// The build log inside the prefix.
+    pub log: PathBuf,
+    /// The environment the build ran with.
+    pub env: BuildEnv,
+    pub image: ImageRef,
+    /// The runner's account: duration, phases, network, knobs that did not apply.
+    pub output: BuildOutput,
+    /// Time spent packing both tarballs.
+    pub pack_duration: Duration,
+}
+
+/// Runs one build of a prepared recipe and packs its artifact.
+pub async fn run_prepared(
+    runner: &DockerRunner,
+    req: RunRequest<'_>,
+    sink: Sink,
+) -> Result<BuildResult, BuildError> {
+    let recipe = &req.prepared.recipe;
+    let spec = BuildSpec {
+        label: req.label.clone(),
+        image: req.image.clone(),
+        script: recipe.script.clone(),
+        recipe_name: recipe.name.clone(),
+        target: req.prepared.target.clone(),
+        srcdir: req.srcdir.to_owned(),
+        env: req.env.clone(),
+        network: recipe.network,
+        timeout: req.limits.timeout,
+        memory_bytes: req.limits.memory_bytes,
+        pids_limit: req.limits.pids_limit,
+        out_dir: req.prefix_dir.clone(),
+    };
+    let output = runner.run_build(&spec, sink.clone()).await?;
+    check_products(&req.label, &recipe.products, &output.prefix)?;
+
+    sink.emit(Event::BuildPhase { build: req.label.clone(), phase: "pack".into() });
+    let t = Instant::now();
+    std::fs::create_dir_all(&req.products_dir).map_err(io_err(&req.products_dir))?;
+    let main_path = req.products_dir.join(req.prepared.tarball_name());
+    let logs_path = req.products_dir.join(req.prepared.logs_tarball_name());
+    let prefix = output.prefix.clone();
+    let (tarball, logs_tarball) = tokio::task::spawn_blocking(move || {
+        let main = repro_artifact::pack_dir(&prefix, &main_path, |top| top != "logs")?;
+        let logs = repro_artifact::pack_dir(&prefix, &logs_path, |top| top == "logs")?;
+        Ok::<_, repro_artifact::Error>((main, logs))
+    })
+    .await
+    .map_err(|e| BuildError::Task(e.to_string()))??;
+    let pack_duration = t.elapsed();
+    let artifacts_toml =
+        repro_artifact::artifacts_toml_entry(&recipe.name, &req.prepared.target, &tarball, None);
+    Ok(BuildResult {
+        name: recipe.name.clone(),
+        version: recipe.version.to_string(),
+        target: req.prepared.target.clone(),
+        label: req.label,
+        tarball,
+        logs_tarball,
+        artifacts_toml,
+        prefix: output.prefix.clone(),
+        log: output.log.clone(),
+        env: req.env,
+        image: req.image,
+        output,
+        pack_duration,
+    })
+}
+
+fn safe_rel(p: &str) -> bool {
+    !p.is_empty() && Path::new(p).components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Checks that every declared product exists in `prefix`: a library `<dir>/<name>.so*`
+/// (default dir `lib`), an executable `<dir>/<name>` (default `bin`), a file at its path.
+pub fn check_products(label: &str, products: &[Product], prefix: &Path) -> Result<(), BuildError> {
+    for p in products {
+        let missing = |expected: String| BuildError::MissingProduct {
+            label: label.to_owned(),
+            kind: p.kind(),
+            variable: p.variable().to_owned(),
+            expected,
+        };
+        match p {
+            Product::Library { names, .. } => {
+                let dir = p.search_dir().unwrap_or("lib");
+                let found = safe_rel(dir)
+                    && names.iter().filter(|n| safe_rel(n) && !n.contains('/')).any(|n| {
+                        let Ok(rd) = std::fs::read_dir(prefix.join(dir)) else { return false };
+                        let stem = format!("{n}.so");
+                        rd.flatten().any(|e| {
+                            let f = e.file_name();
+                            let f = f.to_string_lossy();
+                            f == stem || f.starts_with(&format!("{stem}."))
+                        })
+                    });
+                if !found {
+                    let alts: Vec<String> =
+                        names.iter().map(|n| format!("{dir}/{n}.so*")).collect();
+                    return Err(missing(alts.join(" or ")));
+                }
+            }
+            Product::Executable { names, .. } => {
+                let dir = p.search_dir().unwrap_or("bin");
+                let found = safe_rel(dir)
+                    && names.iter().filter(|n| safe_rel(n)).any(|n| {
+                        std::fs::symlink_metadata(prefix.join(dir).join(n))
+                            .is_ok_and(|m| m.is_file() || m.file_type().is_symlink())
+                    });
+                if !found {
+                    let alts: Vec<String> = names.iter().map(|n| format!("{dir}/{n}")).collect();
+                    return Err(missing(alts.join(" or ")));
+                }
+            }
+            Product::File { path, .. } => {
+                let ok = safe_rel(path) && std::fs::symlink_metadata(prefix.join(path)).is_ok();
+                if !ok {
+                    return Err(missing(path.clone()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Options of [`build_recipe`].
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The recipe file (or its directory).
+    pub recipe: PathBuf,
+    /// Target triplet (default: the recipe's first platform).
+    pub platform: Option<String>,
+    /// Where the tarballs go.
+    pub products_dir: PathBuf,
+    /// Where the srcdir and the unpacked prefix go (`srcdir/`, `prefix/`; must not hold them).
+    pub work_dir: PathBuf,
+    pub fetch: FetchConfig,
+    /// The environment (default: [`default_env`] of the recipe).
+    pub env: Option<BuildEnv>,
+    /// The build's label in events (default "build").
+    pub label: String,
+    pub limits: Limits,
+    /// The image lock (default: [`repro_sandbox::default_lock_path`]).
+    pub lock: Option<PathBuf>,
+}
+
+/// Loads, fetches, builds and packs one recipe.
+pub async fn build_recipe(opts: &BuildOptions, sink: Sink) -> Result<BuildResult, BuildError> {
+    let lock_path = opts.lock.clone().unwrap_or_else(repro_sandbox::default_lock_path);
+    let lock = ImageLock::load(&lock_path)?;
+    let runner = DockerRunner::connect().await?;
+    let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
+
+    let (recipe, platform, fetch, s) =
+        (opts.recipe.clone(), opts.platform.clone(), opts.fetch.clone(), sink.clone());
+    let srcdir = opts.work_dir.join("srcdir");
+    let srcdir2 = srcdir.clone();
+    let prepared = tokio::task::spawn_blocking(move || {
+        let p = prepare(&recipe, platform.as_deref(), &fetch, &s)?;
+        p.lay_out_srcdir(&srcdir2)?;
+        Ok::<_, BuildError>(p)
+    })
+    .await
+    .map_err(|e| BuildError::Task(e.to_string()))??;
+
+    let env = opts.env.clone().unwrap_or_else(|| prepared.default_env());
+    let req = RunRequest {
+        prepared: &prepared,
+        srcdir: &srcdir,
+        env,
+        label: opts.label.clone(),
+        image,
+        prefix_dir: opts.work_dir.join("prefix"),
+        products_dir: opts.products_dir.clone(),
+        limits: opts.limits.clone(),
+    };
+    run_prepared(&runner, req, sink).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lib(names: &[&str]) -> Product {
+        Product::Library {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            variable: "libx".into(),
+            dir: None,
+        }
+    }
+
+    #[test]
+    fn products_are_found_or_named_when_missing() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        std::fs::create_dir_all(p.join("lib")).unwrap();
+        std::fs::create_dir_all(p.join("bin")).unwrap();
+        std::fs::write(p.join("lib/libfoo.so.1.2"), "").unwrap();
+        std::fs::write(p.join("bin/foo"), "").unwrap();
+        std::fs::write(p.join("share.txt"), "").unwrap();
+        let exe =
+            Product::Executable { names: vec!["foo".into()], variable: "foo".into(), dir: None };
+        let file = Product::File { path: "share.txt".into(), variable: "f".into() };
+        check_products("t", &[lib(&["libfoo"]), exe, file], p).unwrap();
+
+        let err = check_products("t", &[lib(&["libbar", "libbaz"])], p).unwrap_err().to_string();
+        assert!(err.contains("lib/libbar.so* or lib/libbaz.so*"), "{err}");
+        // `libfo` must not match `libfoo.so`.
+        assert!(check_products("t", &[lib(&["libfo"])], p).is_err());
+        let exe =
+            Product::Executable { names: vec!["nope".into()], variable: "nope".into(), dir: None };
+        let err = check_products("t", &[exe], p).unwrap_err().to_string();
+        assert!(err.contains("`nope`") && err.contains("bin/nope"), "{err}");
+        let file = Product::File { path: "../etc/passwd".into(), variable: "x".into() };
+        assert!(check_products("t", &[file], p).is_err());
+    }
+}
