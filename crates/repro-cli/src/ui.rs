@@ -19,6 +19,14 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// A note for the user on stderr (not in quiet mode).
+    #[allow(clippy::print_stderr)]
+    pub(crate) fn note(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
     /// A sink that displays events on stderr.
     pub(crate) fn sink(&self) -> Sink {
         Arc::new(Displayer::new(self.quiet, self.verbose))
@@ -76,8 +84,10 @@ impl Displayer {
             .or_insert_with(|| {
                 let bar = self.multi.add(ProgressBar::new_spinner());
                 bar.set_style(
-                    ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg}")
-                        .expect("valid template"),
+                    ProgressStyle::with_template(
+                        "{spinner} {prefix:.bold} {elapsed:>4} {wide_msg}",
+                    )
+                    .expect("valid template"),
                 );
                 bar.set_prefix(key.to_owned());
                 bar.enable_steady_tick(Duration::from_millis(120));

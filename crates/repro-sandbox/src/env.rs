@@ -325,7 +325,24 @@ impl BuildEnv {
             gid = self.gid
         ));
         s.push_str(&format!("umask {:04o}\ncd {}\n", self.umask, q(&self.srcdir())));
-        s.push_str(&format!("cmd=(/bin/bash -e {SCRIPT_PATH})\n"));
+        // Preloads apply to the script's bash only (set by `env` innermost), never to the root
+        // wrappers around it: libfaketime started as root would create its shared semaphore as
+        // root, which the build user then cannot open.
+        let mut preload = Vec::new();
+        if self.shuffle_readdir {
+            preload.push(SHUFFLE_LIB);
+        }
+        if self.faketime.is_some() {
+            preload.push(FAKETIME_LIB);
+        }
+        if preload.is_empty() {
+            s.push_str(&format!("cmd=(/bin/bash -e {SCRIPT_PATH})\n"));
+        } else {
+            s.push_str(&format!(
+                "cmd=(/usr/bin/env LD_PRELOAD={} /bin/bash -e {SCRIPT_PATH})\n",
+                q(&preload.join(":"))
+            ));
+        }
         if self.uname26 {
             s.push_str(&format!(
                 "if setarch x86_64 --uname-2.6 true >/dev/null 2>&1; then cmd=(setarch x86_64 \
@@ -345,16 +362,6 @@ impl BuildEnv {
                 "cmd=(setpriv --reuid={} --regid={} --clear-groups \"${{cmd[@]}}\")\n",
                 self.uid, self.gid
             ));
-        }
-        let mut preload = Vec::new();
-        if self.shuffle_readdir {
-            preload.push(SHUFFLE_LIB);
-        }
-        if self.faketime.is_some() {
-            preload.push(FAKETIME_LIB);
-        }
-        if !preload.is_empty() {
-            s.push_str(&format!("export LD_PRELOAD={}\n", q(&preload.join(":"))));
         }
         s.push_str("exec \"${cmd[@]}\"\n");
         s

@@ -87,12 +87,12 @@ impl CheckOptions {
 pub enum CheckError {
     #[error(transparent)]
     Recipe(#[from] repro_recipe::RecipeError),
-    #[error("cannot fetch the sources: {0}")]
+    #[error("cannot fetch the sources")]
     Sources(#[from] repro_sources::Error),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
     /// One of the builds failed; names which one.
-    #[error("the {label} build failed, so reproducibility cannot be judged: {source}")]
+    #[error("the {label} build failed, so reproducibility cannot be judged")]
     BuildFailed {
         label: String,
         #[source]
@@ -104,9 +104,9 @@ pub enum CheckError {
          fix the recipe's script or its [[products]]"
     )]
     MissingProduct { label: String, kind: &'static str, name: String, looked: String },
-    #[error("cannot compare the builds: {0}")]
+    #[error("cannot compare the builds")]
     Diff(#[from] crate::diff::Error),
-    #[error("cannot pack the {label} artifact: {source}")]
+    #[error("cannot pack the {label} artifact")]
     Pack {
         label: String,
         #[source]
@@ -114,7 +114,7 @@ pub enum CheckError {
     },
     #[error("{}: {message}", recipe.display())]
     Platform { recipe: PathBuf, message: String },
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -183,7 +183,9 @@ impl WorkDir {
                 }
                 std::fs::create_dir_all(p)
                     .map_err(|source| CheckError::Io { path: p.to_owned(), source })?;
-                let p = p.canonicalize().map_err(|source| CheckError::Io { path: p.to_owned(), source })?;
+                let p = p
+                    .canonicalize()
+                    .map_err(|source| CheckError::Io { path: p.to_owned(), source })?;
                 Ok(WorkDir::Kept(p))
             }
         }
@@ -293,7 +295,13 @@ impl Prepared {
     }
 
     /// Runs one build, checks its products and packs it.
-    async fn build(&self, label: &str, env: BuildEnv, opts: &CheckOptions, sink: &Sink) -> Result<Built> {
+    async fn build(
+        &self,
+        label: &str,
+        env: BuildEnv,
+        opts: &CheckOptions,
+        sink: &Sink,
+    ) -> Result<Built> {
         let spec = self.spec(label, env.clone(), opts);
         let output = self
             .runner
@@ -412,7 +420,12 @@ fn experiment_env(
 }
 
 /// Moves variations the sandbox reported as not in effect from `applied` to `not`.
-fn reconcile(control: &BuildOutput, exp: &BuildOutput, applied: &mut Vec<Applied>, not: &mut Vec<NotApplied>) {
+fn reconcile(
+    control: &BuildOutput,
+    exp: &BuildOutput,
+    applied: &mut Vec<Applied>,
+    not: &mut Vec<NotApplied>,
+) {
     applied.retain(|a| {
         let reason = match a.variation {
             Variation::Aslr if !control.aslr_disabled => Some(
@@ -640,7 +653,10 @@ async fn explain_with(
             Err(e) => {
                 sink.emit(Event::Note {
                     level: Level::Warn,
-                    message: format!("explain build {} failed: {e}", name.as_deref().unwrap_or("none")),
+                    message: format!(
+                        "explain build {} failed: {e}",
+                        name.as_deref().unwrap_or("none")
+                    ),
                 });
                 section.runs.push(VariationRun {
                     variations: name.into_iter().collect(),

@@ -1,10 +1,92 @@
-//! `repro check`.
+//! `repro check`: build a recipe twice under varied conditions and report whether it is
+//! reproducible. Exit 0 reproducible, 1 unreproducible, 2 error (a failed build is an error).
 
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use repro::check::CheckOptions;
+use repro::variations::VariationSet;
+
+use crate::cmd::common::{ReportOutput, SourceOpts};
 use crate::ui::Ctx;
+use crate::{EXIT_DIFFERENT, EXIT_OK};
+
+/// Options shared by `check` and `explain`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct BuildTwiceArgs {
+    /// The recipe (recipe.toml, or a directory holding one).
+    pub(crate) recipe: PathBuf,
+    /// Target triplet (only the native x86_64-linux-gnu is built).
+    #[arg(long, value_name = "TRIPLET")]
+    pub(crate) platform: Option<String>,
+    /// Edit the variations (repeatable): `none`, `all`, `default`, `+name`, `-name`, comma-separated,
+    /// applied in order to the default set (everything but build_path). Names: time, hostname,
+    /// domain, user, home, build_path, num_cpus, timezone, locale, umask, environment,
+    /// fileordering, kernel, aslr.
+    #[arg(long = "vary", value_name = "SPEC", allow_hyphen_values = true)]
+    pub(crate) vary: Vec<String>,
+    /// Keep srcdir, both prefixes, artifacts and logs in DIR (new or empty).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) keep: Option<PathBuf>,
+    /// Wall-clock limit of each build's script, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 7200)]
+    pub(crate) timeout: u64,
+    /// Memory limit of each build, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 8192)]
+    pub(crate) memory: i64,
+    /// Builds `explain` runs at once.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 2)]
+    pub(crate) jobs: usize,
+    /// Declare differences under GLOB benign (rule `ignore:<GLOB>`; repeatable).
+    #[arg(long = "ignore", value_name = "GLOB")]
+    pub(crate) ignore: Vec<String>,
+    /// Apply no normalization rule: show the raw comparison.
+    #[arg(long)]
+    pub(crate) no_normalize: bool,
+    #[command(flatten)]
+    pub(crate) sources: SourceOpts,
+    #[command(flatten)]
+    pub(crate) output: ReportOutput,
+}
+
+impl BuildTwiceArgs {
+    pub(crate) fn options(&self) -> Result<CheckOptions> {
+        let fetch = repro_sources::FetchConfig::from_env_and_args(
+            self.sources.cache.clone(),
+            self.sources.mirrors.clone(),
+        )?;
+        let mut o = CheckOptions::new(self.recipe.clone(), fetch);
+        o.platform = self.platform.clone();
+        o.vary = VariationSet::parse(&self.vary)?;
+        o.keep = self.keep.clone();
+        o.timeout = std::time::Duration::from_secs(self.timeout);
+        o.memory_bytes = Some(self.memory.saturating_mul(1 << 20));
+        o.jobs = self.jobs.max(1);
+        o.diff.ignore_globs = self.ignore.clone();
+        o.diff.normalize = !self.no_normalize;
+        Ok(o)
+    }
+}
 
 #[derive(clap::Args, Debug)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    #[command(flatten)]
+    common: BuildTwiceArgs,
+    /// When unreproducible, also find which variation triggers each differing file.
+    #[arg(long)]
+    explain: bool,
+}
 
-pub(crate) fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<u8> {
-    anyhow::bail!("`repro check` is not implemented yet")
+pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
+    let mut opts = args.common.options()?;
+    opts.explain = args.explain;
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let outcome = rt
+        .block_on(repro::check::check(&opts, ctx.sink()))
+        .with_context(|| format!("cannot check {}", args.common.recipe.display()))?;
+    args.common.output.emit(&outcome.report, ctx)?;
+    if let Some(k) = &outcome.kept {
+        ctx.note(&format!("builds kept in {}", k.display()));
+    }
+    Ok(if outcome.report.is_reproducible() { EXIT_OK } else { EXIT_DIFFERENT })
 }

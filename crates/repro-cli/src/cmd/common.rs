@@ -13,3 +13,84 @@ pub(crate) struct SourceOpts {
     #[arg(long = "mirror", value_name = "DIR")]
     pub(crate) mirrors: Vec<PathBuf>,
 }
+
+/// Where and how a report is written.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct ReportOutput {
+    /// Write the JSON report (schema repro-report/1) to FILE, or `-` for stdout (then no text).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// Write a GitHub-flavoured Markdown report to FILE (or `-`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) markdown: Option<PathBuf>,
+    /// Write diffoscope JSON v1 to FILE (render with `diffoscope --load-existing-diff FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) diffoscope_json: Option<PathBuf>,
+    /// Print only statuses and causes, not diffs and hexdumps.
+    #[arg(long)]
+    pub(crate) brief: bool,
+}
+
+impl ReportOutput {
+    /// Writes the requested files, then the text report to stdout unless stdout was taken by
+    /// another format.
+    pub(crate) fn emit(
+        &self,
+        report: &repro_report::Report,
+        ctx: &crate::ui::Ctx,
+    ) -> anyhow::Result<()> {
+        use repro_report::render;
+        use std::io::{IsTerminal, Write};
+        if let Some(p) = &self.json {
+            write_out(p, &render::json(report))?;
+        }
+        if let Some(p) = &self.markdown {
+            write_out(p, &render::markdown(report))?;
+        }
+        if let Some(p) = &self.diffoscope_json {
+            write_out(p, &render::diffoscope_json(report))?;
+        }
+        let stdout_taken = [&self.json, &self.markdown, &self.diffoscope_json]
+            .iter()
+            .any(|p| p.as_deref() == Some(std::path::Path::new("-")));
+        if stdout_taken {
+            return Ok(());
+        }
+        let text = if ctx.quiet {
+            format!("{}: {}\n", report.verdict, render::summary_line(report)).into_bytes()
+        } else {
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            render::text(
+                report,
+                &render::TextOptions { color, details: !self.brief, ..Default::default() },
+            )
+        };
+        let mut out = std::io::stdout().lock();
+        out.write_all(&text)?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path`, or to stdout for `-`. Files are written whole through a temporary
+/// file and renamed, so a failure never leaves half a report.
+pub(crate) fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    if path == std::path::Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
