@@ -1,0 +1,106 @@
+//! Snapshot tests of the renderers on a fixed report.
+
+use repro_report::render::{self, TextOptions};
+use repro_report::*;
+
+fn sample() -> Report {
+    let mut r = Report::new();
+    r.inputs = Some(Inputs {
+        a: Input { path: "A".into(), kind: "directory".into(), sha256: None },
+        b: Input { path: "B".into(), kind: "directory".into(), sha256: None },
+    });
+    r.summary.identical = 3;
+    r.normalizations.push(Normalization {
+        rule: "logs".into(),
+        description: "build logs".into(),
+        count: 1,
+        paths: vec!["logs/x.log".into()],
+    });
+    let mut f = FileReport::new("share/v.txt", Status::Differs, EntryType::File);
+    f.format = Some("text".into());
+    (f.size_a, f.size_b) = (Some(4), Some(4));
+    f.causes.push(Cause {
+        cause: CauseKind::Timestamps,
+        confidence: Some(Confidence::High),
+        evidence: Evidence {
+            offset: Some(0),
+            text: Some("2026".into()),
+            text_b: Some("2027".into()),
+            location: Some("line 1".into()),
+        },
+        variation: None,
+    });
+    let mut d = Detail::new("text");
+    d.unified_diff = Some("@@ -1 +1 @@\n-2026\n+2027\n".into());
+    f.details.push(d);
+    r.files.push(f);
+    r.files.push(FileReport::new("bin/<x>", Status::OnlyInA, EntryType::File));
+    r.finalize();
+    r
+}
+
+#[test]
+fn text_snapshot() {
+    let t = String::from_utf8(render::text(&sample(), &TextOptions::default())).unwrap();
+    let want = "\
+verdict: unreproducible
+summary: 1 differs, 1 only_in_a, 3 identical
+a: A (directory)
+b: B (directory)
+
+normalizations:
+  logs (1 paths): build logs
+      logs/x.log
+
+files:
+  differs         share/v.txt [text] 4 bytes
+      cause: timestamps (high) line 1, offset 0x0: \"2026\" -> \"2027\"
+      text
+        @@ -1 +1 @@
+        -2026
+        +2027
+  only_in_a       bin/<x>
+";
+    assert_eq!(t, want);
+    let c = String::from_utf8(render::text(
+        &sample(),
+        &TextOptions { color: true, ..TextOptions::default() },
+    ))
+    .unwrap();
+    assert!(c.contains("\x1b[31m"));
+}
+
+#[test]
+fn json_roundtrip_and_summary() {
+    let r = sample();
+    let j = render::json(&r);
+    let back: Report = serde_json::from_slice(&j).unwrap();
+    assert_eq!(back, r);
+    assert_eq!(r.summary.total, 5);
+    assert_eq!(r.verdict, Verdict::Unreproducible);
+    let v: serde_json::Value = serde_json::from_slice(&j).unwrap();
+    assert_eq!(v["schema"], "repro-report/1");
+    assert!(v.get("check").is_none(), "optional sections are omitted");
+}
+
+#[test]
+fn markdown_snapshot_parts() {
+    let m = String::from_utf8(render::markdown(&sample())).unwrap();
+    assert!(m.starts_with("## repro: **unreproducible**\n"));
+    assert!(m.contains("| differs | 1 |"));
+    assert!(m.contains("| `share/v.txt` | differs | text | timestamps |"));
+    assert!(m.contains("<details><summary><code>share/v.txt</code>: differs</summary>"));
+    assert!(m.contains("```diff\n@@ -1 +1 @@\n-2026\n+2027\n```"));
+}
+
+#[test]
+fn diffoscope_shape() {
+    let v: serde_json::Value = serde_json::from_slice(&render::diffoscope_json(&sample())).unwrap();
+    assert_eq!(v["diffoscope-json-version"], 1);
+    assert!(v["unified_diff"].is_null());
+    let files = v["details"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["source1"], "A/share/v.txt");
+    assert_eq!(files[1]["source2"], "/dev/null");
+    assert_eq!(files[0]["details"][0]["unified_diff"], "@@ -1 +1 @@\n-2026\n+2027\n");
+}
