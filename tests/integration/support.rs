@@ -36,7 +36,9 @@ pub fn docker_or_skip(test: &str) -> bool {
     if std::env::var_os("CI").is_some() {
         panic!("{test}: no Docker daemon answers, and CI is set: Docker tests must run in CI");
     }
-    eprintln!("\n!!!!! SKIPPED {test}: no Docker daemon answers (set CI=1 to make this fail) !!!!!\n");
+    eprintln!(
+        "\n!!!!! SKIPPED {test}: no Docker daemon answers (set CI=1 to make this fail) !!!!!\n"
+    );
     false
 }
 
@@ -44,6 +46,15 @@ pub fn docker_or_skip(test: &str) -> bool {
 pub fn repro_containers() -> Vec<String> {
     let out = Command::new("docker")
         .args(["ps", "-aq", "--filter", "label=io.repro.managed"])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect()
+}
+
+/// Ids of containers of one run (`REPRO_RUN_ID=<run_id>` given to the repro process).
+pub fn run_containers(run_id: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label=io.repro.run={run_id}")])
         .output()
         .expect("docker ps");
     String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect()
