@@ -95,6 +95,15 @@ pub(crate) fn convert(
     })
 }
 
+/// What happens when a list-valued field cannot be evaluated.
+fn fallback(field: &str) -> String {
+    if field == "platforms" {
+        format!("the recipe targets {BUILDABLE_TRIPLET}")
+    } else {
+        "it is left empty".to_owned()
+    }
+}
+
 fn public_warnings(it: &Interp, ws: &[Warning]) -> Vec<ImportWarning> {
     ws.iter()
         .map(|w| ImportWarning {
@@ -289,7 +298,7 @@ impl Ctx<'_> {
             Value::Unknown(u) => {
                 self.warn_unknown(
                     &u,
-                    format!("`{field}` could not be evaluated ({}); it is left empty", u.reason),
+                    format!("`{field}` could not be evaluated ({}); {}", u.reason, fallback(field)),
                 );
                 None
             }
@@ -301,7 +310,11 @@ impl Ctx<'_> {
                 self.warn(
                     loc,
                     String::new(),
-                    format!("`{field}` is a {}, not a vector; it is left empty", other.type_name()),
+                    format!(
+                        "`{field}` is a {}, not a vector; {}",
+                        other.type_name(),
+                        fallback(field)
+                    ),
                 );
                 None
             }

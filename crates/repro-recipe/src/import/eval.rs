@@ -1063,6 +1063,14 @@ impl Interp {
                 _ => {}
             }
         }
+        if let ExprKind::Ident(name) = &callee.kind
+            && self.lookup(name).is_none()
+        {
+            return Ok(self.unknown(
+                e,
+                format!("unsupported function `{name}`: the recipe does not define it and the importer does not know it"),
+            ));
+        }
         let f = self.eval(callee)?;
         let (pos, kw) = self.eval_args(args)?;
         let result = self.call_value(e, f, pos, kw)?;

@@ -2,6 +2,28 @@
 //! warning kind, strict mode, includes, interpolation, and syntax errors.
 
 use super::*;
+use crate::model::{Dependency, Product, Source};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/import").join(rel)
+}
+
+fn import(rel: &str) -> ImportResult {
+    import_with(rel, &ImportOptions::default()).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn import_with(rel: &str, opts: &ImportOptions) -> Result<ImportResult, ImportError> {
+    import_yggdrasil(&fixture(rel), opts)
+}
+
+/// (line, message) of every warning.
+fn warnings(r: &ImportResult) -> Vec<(usize, String)> {
+    r.warnings.iter().map(|w| (w.line, w.message.clone())).collect()
+}
+
+fn has_warning(r: &ImportResult, line: usize, needle: &str) -> bool {
+    r.warnings.iter().any(|w| w.line == line && w.message.contains(needle))
+}
 
 #[test]
 fn relative_paths_are_lexical() {
@@ -15,4 +37,404 @@ fn relative_paths_are_lexical() {
     );
     assert_eq!(relative_path(Path::new("/a/b"), Path::new("/a/b")), PathBuf::from("."));
     assert_eq!(relative_path(Path::new("/a/./b/../b"), Path::new("/a/b/z")), PathBuf::from("z"));
+}
+
+#[test]
+fn basic_recipe_converts_without_warnings() {
+    let r = import("basic/build_tarballs.jl");
+    assert_eq!(warnings(&r), vec![]);
+    let rec = &r.recipe;
+    assert_eq!(rec.name, "Tinylib");
+    assert_eq!(rec.version.to_string(), "1.4.2");
+    assert_eq!(
+        rec.sources,
+        vec![Source::Archive {
+            url: "https://example.org/releases/tinylib-1.4.2.tar.xz".into(),
+            sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            unpack_target: None,
+        }]
+    );
+    assert!(
+        rec.script.starts_with("cd $WORKSPACE/srcdir/tinylib-*\n./configure --prefix=${prefix}")
+    );
+    assert!(rec.script.ends_with("install_license COPYING\n"));
+    assert_eq!(rec.platforms, vec!["x86_64-linux-gnu".to_owned()]);
+    assert_eq!(
+        rec.products,
+        vec![
+            Product::Library {
+                names: vec!["libtiny".into()],
+                variable: "libtiny".into(),
+                dir: None
+            },
+            Product::Library {
+                names: vec!["libtinyx".into(), "libtinyx2".into()],
+                variable: "libtinyx".into(),
+                dir: None
+            },
+            Product::Executable {
+                names: vec!["tinytool".into()],
+                variable: "tinytool".into(),
+                dir: None
+            },
+            Product::Executable {
+                names: vec!["tinyhelper".into()],
+                variable: "tinyhelper".into(),
+                dir: Some("libexec".into())
+            },
+            Product::File { path: "lib/libtiny.a".into(), variable: "libtiny_a".into() },
+        ]
+    );
+    assert!(rec.dependencies.is_empty());
+    assert_eq!(r.kwargs.get("julia_compat").map(String::as_str), Some("\"1.6\""));
+    assert_eq!(r.kwargs.get("preferred_gcc_version").map(String::as_str), Some("v\"8\""));
+    assert_eq!(r.skipped_platforms.len(), 17);
+    assert!(!r.skipped_platforms.contains(&"x86_64-linux-gnu".to_owned()));
+    // Header comment: provenance and recorded keyword arguments.
+    assert!(r.toml.starts_with("# Imported from "));
+    assert!(r.toml.contains("basic/build_tarballs.jl by `repro import yggdrasil`"));
+    assert!(r.toml.contains("#   preferred_gcc_version = v\"8\"\n"));
+    assert!(r.toml.contains("x86_64-w64-mingw32"));
+    // The TOML re-parses to the same recipe.
+    assert_eq!(crate::parse_str(&r.toml, &rec.path).unwrap(), *rec);
+}
+
+#[test]
+fn every_source_kind_with_keywords() {
+    let r = import("sources/build_tarballs.jl");
+    assert_eq!(warnings(&r), vec![]);
+    assert_eq!(
+        r.recipe.sources,
+        vec![
+            Source::Archive {
+                url: "https://example.org/multi-0.3.0.tar.gz".into(),
+                sha256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae".into(),
+                unpack_target: Some("multi".into()),
+            },
+            Source::Git {
+                url: "https://github.com/example/helper.git".into(),
+                commit: "0123456789abcdef0123456789abcdef01234567".into(),
+                unpack_target: None,
+            },
+            Source::Git {
+                url: "https://github.com/example/other.git".into(),
+                commit: "89abcdef0123456789abcdef0123456789abcdef".into(),
+                unpack_target: Some("deps/other".into()),
+            },
+            Source::File {
+                url: "https://example.org/data/table-0.3.0.dat".into(),
+                sha256: "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9".into(),
+                filename: Some("table.dat".into()),
+            },
+            Source::Directory { path: "bundled".into(), target: None },
+            Source::Directory { path: "bundled/patches".into(), target: Some("patches".into()) },
+        ]
+    );
+    assert_eq!(r.skipped_platforms, Vec::<String>::new());
+}
+
+#[test]
+fn directory_sources_are_relative_to_the_output() {
+    let out = fixture("sources/out/recipe.toml");
+    let opts = ImportOptions { output: Some(out.clone()), ..Default::default() };
+    // `out/` is below the recipe, so `bundled` would need `..`: the recipe format refuses that.
+    let err = import_with("sources/build_tarballs.jl", &opts).unwrap_err();
+    assert!(matches!(err, ImportError::Invalid { .. }), "{err}");
+    assert!(err.to_string().contains(".."), "{err}");
+}
+
+#[test]
+fn computed_versions_and_interpolated_urls() {
+    let r = import("versions/build_tarballs.jl");
+    assert_eq!(warnings(&r), vec![]);
+    assert_eq!(r.recipe.version.to_string(), "2.6.401");
+    let Source::Archive { url, .. } = &r.recipe.sources[0] else { panic!() };
+    assert_eq!(url, "https://example.org/R_2_6_4/versioned-2.6.4.tar.xz");
+    assert!(
+        r.recipe
+            .script
+            .starts_with("UPSTREAM=2.6.4\nNAME=Versioned\ncd $WORKSPACE/srcdir/versioned-*/\n")
+    );
+    // supported_platforms(; exclude=Sys.iswindows)
+    assert_eq!(r.skipped_platforms.len(), 15);
+    assert!(!r.skipped_platforms.iter().any(|p| p.contains("mingw")));
+}
+
+#[test]
+fn interpolation_resolved_and_unresolved() {
+    let r = import("interpolation/build_tarballs.jl");
+    assert_eq!(
+        r.recipe.script,
+        "cd $WORKSPACE/srcdir/interp-4.0.1\nmake SOVERSION=4 NAME=interp DESTDIR=$DESTDIR install\necho 4.0\n"
+    );
+    let Source::Archive { url, .. } = &r.recipe.sources[0] else { panic!() };
+    assert_eq!(url, "https://example.org/interp/v4/interp-4.0.1.tar.bz2");
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    let w = &r.warnings[0];
+    assert_eq!((w.line, w.column), (15, 62));
+    assert_eq!(w.construct, "$DESTDIR");
+    assert!(
+        w.message
+            .contains("cannot resolve the interpolation `$DESTDIR` (undefined name `DESTDIR`)"),
+        "{w}"
+    );
+}
+
+#[test]
+fn platform_filters() {
+    let skipped = |rel: &str| import(&format!("platforms/{rel}")).skipped_platforms;
+    assert_eq!(
+        skipped("linux_filter.jl"),
+        [
+            "i686-linux-gnu",
+            "aarch64-linux-gnu",
+            "armv6l-linux-gnueabihf",
+            "armv7l-linux-gnueabihf",
+            "powerpc64le-linux-gnu",
+            "riscv64-linux-gnu"
+        ]
+    );
+    assert_eq!(
+        skipped("filter_bang.jl"),
+        ["aarch64-linux-gnu", "powerpc64le-linux-gnu", "x86_64-linux-musl", "aarch64-linux-musl"]
+    );
+    let ex = skipped("exclude.jl");
+    assert_eq!(ex.len(), 13);
+    assert!(ex.iter().all(|p| !p.contains("apple") && !p.contains("mingw")));
+    assert_eq!(skipped("explicit.jl"), ["aarch64-linux-musl", "x86_64-apple-darwin"]);
+    let cxx = import("platforms/cxx.jl");
+    assert_eq!(cxx.skipped_platforms.len(), 23);
+    assert!(cxx.skipped_platforms.contains(&"x86_64-linux-gnu-cxx03".to_owned()));
+    assert!(
+        cxx.notes.iter().any(|n| n.contains("x86_64-linux-gnu-cxx11 is built as x86_64-linux-gnu"))
+    );
+    assert!(cxx.warnings.is_empty());
+    let gf = import("platforms/gfortran.jl");
+    assert!(gf.skipped_platforms.contains(&"x86_64-linux-gnu-libgfortran4".to_owned()));
+    assert!(!gf.skipped_platforms.iter().any(|p| p.contains("libgfortran3")));
+    assert_eq!(gf.recipe.platforms, ["x86_64-linux-gnu"]);
+}
+
+#[test]
+fn platforms_that_cannot_be_built_or_evaluated_warn() {
+    let w = import("platforms/windows_only.jl");
+    assert_eq!(w.skipped_platforms, ["i686-w64-mingw32", "x86_64-w64-mingw32"]);
+    assert!(
+        has_warning(&w, 3, "none of the recipe's platforms is x86_64-linux-gnu"),
+        "{:?}",
+        warnings(&w)
+    );
+    let u = import("platforms/unknown_filter.jl");
+    assert!(has_warning(&u, 2, "unsupported function `has_feature`"), "{:?}", warnings(&u));
+    assert!(has_warning(&u, 2, "`platforms` could not be evaluated"), "{:?}", warnings(&u));
+    assert_eq!(u.recipe.platforms, ["x86_64-linux-gnu"]);
+}
+
+#[test]
+fn includes_and_functions_in_common_files() {
+    let r = import("include/Libfoo/Libfoo@2.1.0/build_tarballs.jl");
+    assert_eq!(warnings(&r), vec![]);
+    assert_eq!(r.recipe.name, "Libfoo");
+    assert_eq!(r.recipe.version.to_string(), "2.1.0");
+    assert_eq!(
+        r.recipe.sources,
+        vec![Source::Git {
+            url: "https://github.com/example/libfoo.git".into(),
+            commit: "1111111111111111111111111111111111111111".into(),
+            unpack_target: None
+        }]
+    );
+    // The indented raw string inside the function is dedented.
+    assert!(
+        r.recipe
+            .script
+            .starts_with("cd $WORKSPACE/srcdir/libfoo*\nmkdir build && cd build\ncmake ")
+    );
+    assert!(r.recipe.script.contains("\n    -DCMAKE_BUILD_TYPE=Release \\\n"));
+    // The sanitizer platform pushed in common.jl is skipped, and the dependency only it uses too.
+    assert!(r.skipped_platforms.contains(&"x86_64-linux-gnu-sanitize+memory".to_owned()));
+    assert!(r.recipe.dependencies.is_empty());
+    assert!(r.notes.iter().any(|n| n.contains("LLVMCompilerRT_jll") && n.contains("only used on other platforms")));
+    assert_eq!(r.kwargs.get("preferred_llvm_version").map(String::as_str), Some("llvm_version"));
+    // `@__DIR__`, `joinpath` and keyword arguments of the shared function.
+    let r = import("include/Libfoo/Libfoo@2.2.0/build_tarballs.jl");
+    assert_eq!(warnings(&r), vec![]);
+    assert_eq!(r.recipe.version.to_string(), "2.2.1");
+    let Source::Git { commit, .. } = &r.recipe.sources[0] else { panic!() };
+    assert_eq!(commit, "2222222222222222222222222222222222222222");
+}
+
+#[test]
+fn include_outside_the_root_is_refused() {
+    let opts = ImportOptions { root: Some(fixture("include_escape/recipe")), ..Default::default() };
+    let err = import_with("include_escape/recipe/build_tarballs.jl", &opts).unwrap_err();
+    let ImportError::Include { line, column, message, .. } = &err else { panic!("{err}") };
+    assert_eq!((*line, *column), (3, 1));
+    assert!(message.contains("outside the recipe root"), "{message}");
+    // With a wider root the include is read (and the recipe is merely incomplete).
+    let opts = ImportOptions { root: Some(fixture("include_escape")), ..Default::default() };
+    let err = import_with("include_escape/recipe/build_tarballs.jl", &opts).unwrap_err();
+    assert!(matches!(err, ImportError::Unresolved { .. }), "{err}");
+}
+
+#[test]
+fn missing_include_names_the_line() {
+    let err =
+        import_with("include_missing/build_tarballs.jl", &ImportOptions::default()).unwrap_err();
+    let s = err.to_string();
+    assert!(s.contains("include_missing/build_tarballs.jl:4:1: include error"), "{s}");
+    assert!(s.contains("\"../no_such_dir/common.jl\" does not exist"), "{s}");
+}
+
+#[test]
+fn every_warning_kind() {
+    let r = import("warnings/build_tarballs.jl");
+    let expected: &[(usize, &str)] = &[
+        (8, "keyword argument `verbose` of `ArchiveSource` is not supported"),
+        (11, "`follow_symlinks=true` is not supported"),
+        (12, "unsupported function `fetch_extra_source`"),
+        (12, "entry 3 of `sources` is omitted"),
+        (15, "cannot resolve the interpolation `$prefix`"),
+        (17, "macro `@static` is not supported"),
+        (21, "`while` loops are not supported"),
+        (24, "asks about the host"),
+        (24, "cannot decide this `if` condition"),
+        (28, "`expand_microarchitectures` is not modelled"),
+        (31, "several `dir_paths`; only the first one is used"),
+        (32, "`FrameworkProduct` is macOS-only"),
+        (32, "entry 2 of `products` is omitted"),
+        (36, "Dependency `Zlib_jll` is not supported"),
+        (39, "version 3.1.4-rc2 has prerelease or build parts"),
+        (40, "another `build_tarballs` call"),
+    ];
+    for (line, needle) in expected {
+        assert!(
+            has_warning(&r, *line, needle),
+            "no warning {needle:?} at line {line}: {:#?}",
+            warnings(&r)
+        );
+    }
+    assert_eq!(r.warnings.len(), expected.len(), "{:#?}", warnings(&r));
+    // Every warning names its file and the construct.
+    assert!(r.warnings.iter().all(|w| w.file.ends_with("warnings/build_tarballs.jl")));
+    let w = r.warnings.iter().find(|w| w.line == 11).unwrap();
+    assert_eq!(w.construct, "DirectorySource(\"./bundled\"; follow_symlinks=true)");
+    assert_eq!(w.column, 5);
+    // The convertible parts are still there, and the warnings are in the header.
+    assert_eq!(r.recipe.version.to_string(), "3.1.4");
+    assert_eq!(r.recipe.sources.len(), 2);
+    assert_eq!(r.recipe.products.len(), 1);
+    assert_eq!(r.recipe.script, "cd $WORKSPACE/srcdir\nmake PREFIX=$prefix install\n");
+    assert!(r.toml.contains("# Warnings (review these parts of the recipe):"));
+    assert!(r.toml.contains(":21:1: `while` loops are not supported"));
+}
+
+#[test]
+fn strict_mode_turns_warnings_into_an_error() {
+    let opts = ImportOptions { strict: true, ..Default::default() };
+    let err = import_with("warnings/build_tarballs.jl", &opts).unwrap_err();
+    let ImportError::Strict { warnings, .. } = &err else { panic!("{err}") };
+    assert_eq!(warnings.len(), 16);
+    assert!(err.to_string().contains("16 warnings in strict mode"));
+    // A clean recipe passes strict mode.
+    assert!(import_with("basic/build_tarballs.jl", &opts).is_ok());
+}
+
+#[test]
+fn dependencies_warn_unless_mapped() {
+    let r = import("deps/build_tarballs.jl");
+    for (line, name) in [(16, "Zlib_jll"), (17, "Bzip2_jll"), (18, "XZ_jll"), (19, "Ninja_jll")] {
+        assert!(
+            has_warning(&r, line, &format!("`{name}` is not supported")),
+            "{name}: {:?}",
+            warnings(&r)
+        );
+    }
+    assert_eq!(r.warnings.len(), 4);
+    assert!(r.notes.iter().any(|n| n.contains("RuntimeDependency `Libiconv_jll`")));
+    assert!(r.notes.iter().any(|n| n.contains("`Glibc_only_jll` is only used on other platforms")));
+    assert!(r.recipe.dependencies.is_empty());
+
+    let mut deps = BTreeMap::new();
+    for (k, v) in [
+        ("Zlib_jll", "../zlib/recipe.toml"),
+        ("Bzip2_jll", "../bzip2/recipe.toml"),
+        ("XZ_jll", "../xz/recipe.toml"),
+        ("Ninja_jll", "../ninja/recipe.toml"),
+    ] {
+        deps.insert(k.to_owned(), v.to_owned());
+    }
+    let opts = ImportOptions { deps, ..Default::default() };
+    let r = import_with("deps/build_tarballs.jl", &opts).unwrap();
+    assert_eq!(
+        r.recipe.dependencies,
+        [
+            "../zlib/recipe.toml",
+            "../bzip2/recipe.toml",
+            "../xz/recipe.toml",
+            "../ninja/recipe.toml"
+        ]
+        .map(|p| Dependency::Recipe { path: p.into() })
+    );
+    // Only the host build dependency still warns: it lands in the target prefix.
+    assert_eq!(warnings(&r).len(), 1, "{:?}", warnings(&r));
+    assert!(has_warning(&r, 19, "installs into the target prefix"));
+}
+
+#[test]
+fn syntax_errors_name_file_line_and_column() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("malformed/unclosed_call.jl", 7, 1, "expected `,` or `)` in the argument list, found `]`"),
+        ("malformed/bad_escape.jl", 2, 14, "invalid escape sequence `\\q`"),
+        (
+            "malformed/missing_end.jl",
+            6,
+            1,
+            "missing `end` for `function` opened at line 1, column 1",
+        ),
+        ("malformed/unterminated_raw.jl", 2, 10, "unterminated string literal"),
+    ];
+    for (rel, line, column, needle) in cases {
+        let err = import_with(rel, &ImportOptions::default()).unwrap_err();
+        let ImportError::Syntax { file, line: l, column: c, message } = &err else {
+            panic!("{rel}: {err}")
+        };
+        assert!(file.ends_with(rel), "{}", file.display());
+        assert_eq!((*l, *c), (*line, *column), "{rel}: {message}");
+        assert!(message.contains(needle), "{rel}: {message}");
+    }
+    // A syntax error in an included file names that file.
+    let err = import_with("malformed/include_bad.jl", &ImportOptions::default()).unwrap_err();
+    let ImportError::Syntax { file, line, .. } = &err else { panic!("{err}") };
+    assert!(file.ends_with("malformed/unclosed_call.jl"), "{}", file.display());
+    assert_eq!(*line, 7);
+}
+
+#[test]
+fn hostile_input_is_bounded() {
+    let dir = std::env::temp_dir().join(format!("repro-import-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Unbounded recursion.
+    let rec = dir.join("recursion.jl");
+    std::fs::write(&rec, "f(x) = f(x)\nname = f(1)\n").unwrap();
+    let err =
+        import_yggdrasil(&rec, &ImportOptions { root: Some(dir.clone()), ..Default::default() })
+            .unwrap_err();
+    assert!(err.to_string().contains("nested more than 64 deep"), "{err}");
+    // A self-include.
+    let cyc = dir.join("cycle.jl");
+    std::fs::write(&cyc, "include(\"cycle.jl\")\n").unwrap();
+    let err =
+        import_yggdrasil(&cyc, &ImportOptions { root: Some(dir.clone()), ..Default::default() })
+            .unwrap_err();
+    assert!(err.to_string().contains("include cycle"), "{err}");
+    // A long loop.
+    let lp = dir.join("loop.jl");
+    std::fs::write(&lp, "x = 0\nfor i in 1:99999\n for j in 1:99999\n  x += 1\n end\nend\n")
+        .unwrap();
+    let err =
+        import_yggdrasil(&lp, &ImportOptions { root: Some(dir.clone()), ..Default::default() })
+            .unwrap_err();
+    assert!(err.to_string().contains("steps"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
