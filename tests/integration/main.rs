@@ -12,4 +12,5 @@ mod fetch;
 mod hash;
 mod image;
 mod import;
+mod real;
 mod recipe;

@@ -1,0 +1,1 @@
+//! Integration tests: the real upstream recipes in `recipes/`, checked end to end.
