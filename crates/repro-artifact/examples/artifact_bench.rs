@@ -16,8 +16,11 @@ fn main() {
         std::process::exit(2);
     };
     let dir = Path::new(dir);
-    let levels: Vec<u32> =
-        if args.len() > 2 { args[2..].iter().map(|l| l.parse().expect("level")).collect() } else { vec![1, 6, 9] };
+    let levels: Vec<u32> = if args.len() > 2 {
+        args[2..].iter().map(|l| l.parse().expect("level")).collect()
+    } else {
+        vec![1, 6, 9]
+    };
     let t = Instant::now();
     let tree = repro_artifact::scan_dir(dir, &ScanOptions::default()).expect("scan");
     let bytes = tree.total_file_bytes();
@@ -33,8 +36,13 @@ fn main() {
     for level in levels {
         let out = out_dir.path().join(format!("a{level}.tar.gz"));
         let t = Instant::now();
-        let p = repro_artifact::pack_dir_with(dir, &out, |_| true, &PackOptions { level, ..Default::default() })
-            .expect("pack");
+        let p = repro_artifact::pack_dir_with(
+            dir,
+            &out,
+            |_| true,
+            &PackOptions { level, ..Default::default() },
+        )
+        .expect("pack");
         let s = t.elapsed().as_secs_f64();
         println!(
             "pack_dir level {level}: {s:.3}s  {:.0} MB/s  ratio {:.3}  {}",

@@ -33,11 +33,21 @@ pub struct UnpackLimits {
     pub max_entries: u64,
     /// Maximum number of path components of an entry.
     pub max_depth: usize,
+    /// Accept symlinks whose target is absolute or resolves outside the destination (default
+    /// `false`: refused). Writing *through* any symlink stays refused either way; set this only
+    /// when nothing will follow links in the unpacked tree outside a container (upstream source
+    /// tarballs sometimes ship links such as `config.guess -> /usr/share/automake/config.guess`).
+    pub allow_outside_symlinks: bool,
 }
 
 impl Default for UnpackLimits {
     fn default() -> Self {
-        UnpackLimits { max_total_bytes: 16 << 30, max_entries: 1_000_000, max_depth: 256 }
+        UnpackLimits {
+            max_total_bytes: 16 << 30,
+            max_entries: 1_000_000,
+            max_depth: 256,
+            allow_outside_symlinks: false,
+        }
     }
 }
 
@@ -168,7 +178,7 @@ impl Unpacker<'_> {
             }
             Kind::Symlink => {
                 let target = meta.link.clone().unwrap_or_default();
-                if target.first() == Some(&b'/') {
+                if target.first() == Some(&b'/') && !self.limits.allow_outside_symlinks {
                     return Err(self.refuse(
                         &meta.display,
                         format!(
@@ -348,7 +358,7 @@ impl Unpacker<'_> {
     /// Check every pending symlink against the final tree, then create them all; then restore
     /// directory mtimes (deepest first).
     fn finish(&mut self) -> Result<()> {
-        for (rel, target) in &self.pending {
+        for (rel, target) in self.pending.iter().filter(|_| !self.limits.allow_outside_symlinks) {
             let comps: Vec<Vec<u8>> = rel.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
             if let Err(reason) = self.resolves_inside(&comps[..comps.len() - 1], target) {
                 let entry = String::from_utf8_lossy(rel).into_owned();

@@ -110,6 +110,20 @@ fn symlinks_escaping() {
 }
 
 #[test]
+fn outside_symlinks_can_be_allowed_but_never_written_through() {
+    let allow = UnpackLimits { allow_outside_symlinks: true, ..Default::default() };
+    let (tmp, r) =
+        unpack(&[sl("abs", "/usr/share/automake/config.guess"), sl("up", "../..")], &allow);
+    r.unwrap();
+    let dest = tmp.path().join("dest");
+    assert_eq!(fs::read_link(dest.join("up")).unwrap().to_str(), Some("../.."));
+    let (tmp, r) = unpack(&[sl("up", ".."), f("up/evil", b"x")], &allow);
+    let e = r.unwrap_err();
+    assert!(e.to_string().contains("goes through the symlink `up`"), "{e}");
+    assert_no_escape(tmp.path());
+}
+
+#[test]
 fn writing_through_symlinks() {
     refused(
         &[d("sub"), sl("l", "sub"), f("l/file", b"x")],
