@@ -301,12 +301,14 @@ impl BuildEnv {
         v
     }
 
-    /// The launcher script run as root in the container: creates the user, sets the umask,
-    /// preloads, personality and privileges, then `exec`s `bash -e` on the build script from
-    /// `$WORKSPACE/srcdir`.
+    /// The launcher script run as root in the container: merges stderr into stdout (so the log
+    /// keeps the order of lines), creates the user, sets the umask, preloads, personality and
+    /// privileges, then `exec`s `bash -e` on the build script from `$WORKSPACE/srcdir`.
     pub fn launcher(&self) -> String {
         let q = |s: &str| shell_quote(s);
-        let mut s = String::from("#!/bin/bash\n# repro build launcher (generated)\nset -eu\n");
+        // stderr joins stdout: two pipes would lose the order of lines between them in the log.
+        let mut s =
+            String::from("#!/bin/bash\n# repro build launcher (generated)\nset -eu\nexec 2>&1\n");
         if self.uid != 0 {
             s.push_str(&format!(
                 "getent group {gid} >/dev/null || echo {grp}:x:{gid}: >> /etc/group\n\

@@ -16,7 +16,7 @@ pub enum SandboxError {
     DockerUnavailable { endpoint: String, detail: String },
 
     /// A Docker API call failed.
-    #[error("docker: {context}: {source}")]
+    #[error("docker: {context}")]
     Docker {
         context: String,
         #[source]
@@ -98,7 +98,7 @@ pub enum SandboxError {
     Unpack { path: PathBuf, message: String },
 
     /// Local file I/O.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]

@@ -48,7 +48,7 @@ pub enum BuildError {
     )]
     MissingProduct { label: String, kind: &'static str, variable: String, expected: String },
     /// Local file I/O.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]

@@ -89,7 +89,27 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
             return Ok(EXIT_INTERRUPTED);
         }
         Err(e) => {
-            return Err(anyhow::Error::new(e).context(format!("building {}", args.recipe.display())));
+            let log_hint = matches!(
+                &e,
+                BuildError::Sandbox(
+                    SandboxError::BuildFailed { .. }
+                        | SandboxError::Timeout { .. }
+                        | SandboxError::OutOfMemory { .. }
+                )
+            );
+            let err = anyhow::Error::new(e).context(format!("building {}", args.recipe.display()));
+            if !log_hint {
+                return Err(err);
+            }
+            crate::ui::print_error(&err);
+            #[allow(clippy::print_stderr)]
+            match &args.keep_work {
+                Some(d) => {
+                    eprintln!("the full build log is under {}", d.join("prefix/logs").display())
+                }
+                None => eprintln!("(rerun with --keep-work DIR to keep the full build log)"),
+            }
+            return Ok(crate::EXIT_ERROR);
         }
     };
     print_result(&result, args.json)?;
