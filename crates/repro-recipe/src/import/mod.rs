@@ -151,11 +151,7 @@ pub enum ImportError {
     /// The converted recipe does not validate (e.g. a name that is not an identifier, a bad
     /// hash, or an unsupported URL).
     #[error("the recipe imported from {} is not valid: {source}", path.display())]
-    Invalid {
-        path: PathBuf,
-        #[source]
-        source: RecipeError,
-    },
+    Invalid { path: PathBuf, source: RecipeError },
 }
 
 struct DisplayWarnings<'a>(&'a [ImportWarning]);
