@@ -63,7 +63,6 @@ struct JSummary {
 #[derive(Deserialize)]
 struct JNorm {
     rule: String,
-    #[allow(dead_code)]
     description: String,
     paths: Vec<String>,
 }
@@ -280,4 +279,44 @@ fn markdown_and_diffoscope_outputs() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("-one") && text.contains("+two"), "{text}");
     assert!(text.contains("share/hello/version.txt"), "{text}");
+}
+
+#[test]
+fn recipe_normalize_rules() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    prefix(&a, "1\n");
+    prefix(&b, "2\n");
+    std::fs::create_dir(d.path().join("src")).unwrap();
+    let recipe = d.path().join("recipe.toml");
+    std::fs::write(
+        &recipe,
+        r#"name = "hello"
+version = "1.0.0"
+platforms = ["x86_64-linux-gnu"]
+script = "true"
+
+[[sources]]
+directory = "src"
+
+[[products]]
+executable = "hello"
+
+[[normalize.ignore]]
+name = "version stamp"
+paths = ["share/hello/version.txt"]
+reason = "the stamp holds the build number"
+"#,
+    )
+    .unwrap();
+    let (r, code) =
+        json_report(&[a.as_os_str(), b.as_os_str(), "--recipe".as_ref(), recipe.as_os_str()]);
+    assert_eq!(code, 0);
+    let n =
+        r.normalizations.iter().find(|n| n.rule == "version stamp").expect("recipe rule listed");
+    assert_eq!(n.paths, ["share/hello/version.txt"]);
+    assert_eq!(n.description, "the stamp holds the build number");
+    // Without the recipe the same pair differs.
+    let (_, code) = json_report(&[a.as_os_str(), b.as_os_str()]);
+    assert_eq!(code, 1);
 }
