@@ -287,5 +287,5 @@ fn concurrent_processes_share_one_download() {
     assert_eq!(origins, ["cache", "cache", "network"]);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     assert_eq!(cache_entries(&cache), [sha]);
-    assert_eq!(fs::read(cache.join("sha256").join(&sha256(&body))).unwrap(), body);
+    assert_eq!(fs::read(cache.join("sha256").join(sha256(&body))).unwrap(), body);
 }

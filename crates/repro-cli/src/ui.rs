@@ -127,14 +127,12 @@ impl EventSink for Displayer {
                     self.line(&format!("fetch: {source}"));
                 }
             }
-            Event::FetchProgress { source, bytes, total } => {
-                if self.tty {
-                    let msg = match total {
-                        Some(t) => format!("{} / {}", human(bytes), human(t)),
-                        None => human(bytes),
-                    };
-                    self.bar(&source).set_message(msg);
-                }
+            Event::FetchProgress { source, bytes, total } if self.tty => {
+                let msg = match total {
+                    Some(t) => format!("{} / {}", human(bytes), human(t)),
+                    None => human(bytes),
+                };
+                self.bar(&source).set_message(msg);
             }
             Event::FetchFinished { source, origin, sha256 } => {
                 let short = sha256.get(..12).unwrap_or(&sha256);

@@ -90,13 +90,13 @@ pub enum CheckError {
     #[error("cannot fetch the sources")]
     Sources(#[from] repro_sources::Error),
     #[error(transparent)]
-    Sandbox(#[from] SandboxError),
+    Sandbox(Box<SandboxError>),
     /// One of the builds failed; names which one.
     #[error("the {label} build failed, so reproducibility cannot be judged")]
     BuildFailed {
         label: String,
         #[source]
-        source: SandboxError,
+        source: Box<SandboxError>,
     },
     /// A declared product is missing after a build.
     #[error(
@@ -124,6 +124,12 @@ pub enum CheckError {
     Keep { path: PathBuf, message: String },
     #[error("internal error: {0}")]
     Join(String),
+}
+
+impl From<SandboxError> for CheckError {
+    fn from(e: SandboxError) -> Self {
+        CheckError::Sandbox(Box::new(e))
+    }
 }
 
 type Result<T, E = CheckError> = std::result::Result<T, E>;
@@ -303,11 +309,9 @@ impl Prepared {
         sink: &Sink,
     ) -> Result<Built> {
         let spec = self.spec(label, env.clone(), opts);
-        let output = self
-            .runner
-            .run_build(&spec, sink.clone())
-            .await
-            .map_err(|source| CheckError::BuildFailed { label: label.to_owned(), source })?;
+        let output = self.runner.run_build(&spec, sink.clone()).await.map_err(|e| {
+            CheckError::BuildFailed { label: label.to_owned(), source: Box::new(e) }
+        })?;
         check_products(&self.recipe, &output.prefix, label)?;
         sink.emit(Event::BuildPhase { build: label.to_owned(), phase: "pack".into() });
         let products = self.build_dir(label).join("products");
@@ -561,8 +565,9 @@ async fn explain_with(
     sink: &Sink,
 ) -> Result<ExplainSection> {
     // Run list: no variation, then each applied variation alone.
-    let mut runs: Vec<(Option<Variation>, BuildEnv, Vec<(String, String)>)> =
-        vec![(None, control_env.clone(), Vec::new())];
+    // (variation, environment, hints); `None` is the no-variation rebuild.
+    type Run = (Option<Variation>, BuildEnv, Vec<(String, String)>);
+    let mut runs: Vec<Run> = vec![(None, control_env.clone(), Vec::new())];
     for a in applied {
         let mut env = control_env.clone();
         let _ = variations::apply(a.variation, control_env, &mut env, now_unix());
