@@ -17,7 +17,11 @@ pub(crate) const EXIT_DIFFERENT: u8 = 1;
 pub(crate) const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "repro", version, about = "Check whether a BinaryBuilder-style recipe builds reproducibly")]
+#[command(
+    name = "repro",
+    version,
+    about = "Check whether a BinaryBuilder-style recipe builds reproducibly"
+)]
 struct Cli {
     /// More log output (-v info, -vv debug). `RUST_LOG` also works.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

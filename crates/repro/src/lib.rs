@@ -1,5 +1,5 @@
 //! Orchestration: check, explain, build, diff.
 pub mod build;
+pub mod check;
 pub mod diff;
 pub mod variations;
-pub mod check;

@@ -297,7 +297,11 @@ pub fn apply(
                 hints.push(format!("{y:04}-{m:02}-{day:02}"));
                 hints.push(format!("{} {:>2} {y}", MONTHS[(m - 1) as usize], day));
             }
-            mk("real clock".into(), format!("clock shifted by +{TIME_SHIFT_DAYS} days (libfaketime)"), hints)
+            mk(
+                "real clock".into(),
+                format!("clock shifted by +{TIME_SHIFT_DAYS} days (libfaketime)"),
+                hints,
+            )
         }
         Variation::Hostname => {
             exp.hostname = HOSTNAME.into();
@@ -355,7 +359,11 @@ pub fn apply(
         }
         Variation::Kernel => {
             exp.uname26 = true;
-            mk("host kernel release".into(), "2.6 kernel release (setarch --uname-2.6)".into(), vec![])
+            mk(
+                "host kernel release".into(),
+                "2.6 kernel release (setarch --uname-2.6)".into(),
+                vec![],
+            )
         }
         Variation::Aslr => {
             exp.aslr = true;
