@@ -196,16 +196,20 @@ fn differing_paths_repro(json: &Path) -> Result<BTreeSet<String>> {
 }
 
 fn differing_paths_diffoscope(json: &Path, a: &Path) -> Result<BTreeSet<String>> {
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json)?)?;
-    let prefix = format!("{}/", a.display());
-    let mut out = BTreeSet::new();
-    for d in v["details"].as_array().into_iter().flatten() {
-        if let Some(s) = d["source1"].as_str()
-            && let Some(rel) = s.strip_prefix(&prefix)
+    fn walk(v: &serde_json::Value, a: &Path, prefix: &str, out: &mut BTreeSet<String>) {
+        if let Some(rel) = v["source1"].as_str().and_then(|s| s.strip_prefix(prefix))
+            && !a.join(rel).is_dir()
         {
             out.insert(rel.to_owned());
+            return; // members of a file are not tree paths
+        }
+        for d in v["details"].as_array().into_iter().flatten() {
+            walk(d, a, prefix, out);
         }
     }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json)?)?;
+    let mut out = BTreeSet::new();
+    walk(&v, a, &format!("{}/", a.display()), &mut out);
     Ok(out)
 }
 
