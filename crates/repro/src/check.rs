@@ -498,6 +498,16 @@ pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
         applied.iter().map(|a| (a.variation.name().to_owned(), a.control.clone())).collect();
     let exp_values: BTreeMap<_, _> =
         applied.iter().map(|a| (a.variation.name().to_owned(), a.experiment.clone())).collect();
+    // The prefixes live in a temporary directory unless kept: name the builds instead.
+    let side = |b: &Built| repro_report::Input {
+        path: match prep.work.kept() {
+            Some(_) => b.output.prefix.display().to_string(),
+            None => format!("{} build", b.label),
+        },
+        kind: "directory".into(),
+        sha256: None,
+    };
+    report.inputs = Some(repro_report::Inputs { a: side(&control), b: side(&experiment) });
     report.check = Some(CheckSection {
         recipe: recipe_info(&prep.recipe),
         image: Some(ImageInfo {
