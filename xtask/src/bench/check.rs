@@ -37,7 +37,9 @@ pub(crate) fn run() -> Result<()> {
     let tmp = std::env::temp_dir().join(format!("repro-bench-check-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     println!("## Check overhead\n");
-    println!("| recipe | run | wall (s) | control (s) | experiment (s) | overhead (s) | overhead / builds |");
+    println!(
+        "| recipe | run | wall (s) | control (s) | experiment (s) | overhead (s) | overhead / builds |"
+    );
     println!("|---|---|---|---|---|---|---|");
     let mut worst: f64 = 0.0;
     for recipe in recipes.split(',').map(str::trim).filter(|r| !r.is_empty()) {
