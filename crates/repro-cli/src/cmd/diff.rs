@@ -1,14 +1,13 @@
 //! `repro diff`: compare two artifacts (directories, tarballs or files) and report what
 //! differs and why. Exit 0 when reproducible after normalization, 1 on differences, 2 on error.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use repro::diff::{DiffLimits, DiffOptions};
-use repro_report::render;
 
+use crate::cmd::common::ReportOutput;
 use crate::ui::Ctx;
 use crate::{EXIT_DIFFERENT, EXIT_OK};
 
@@ -18,15 +17,6 @@ pub(crate) struct Args {
     a: PathBuf,
     /// Second artifact, of the same kind.
     b: PathBuf,
-    /// Write the JSON report (schema repro-report/1) to FILE, or `-` for stdout (then no text).
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Write a GitHub-flavoured Markdown report to FILE.
-    #[arg(long, value_name = "FILE")]
-    markdown: Option<PathBuf>,
-    /// Write diffoscope JSON v1 to FILE (render with `diffoscope --load-existing-diff FILE`).
-    #[arg(long, value_name = "FILE")]
-    diffoscope_json: Option<PathBuf>,
     /// Declare differences under GLOB benign (rule `ignore:<GLOB>`; repeatable).
     #[arg(long = "ignore", value_name = "GLOB")]
     ignore: Vec<String>,
@@ -40,9 +30,8 @@ pub(crate) struct Args {
     /// e.g. `--hint hostname=build-host-2`.
     #[arg(long = "hint", value_name = "VARIATION=VALUE")]
     hints: Vec<String>,
-    /// Print only statuses and causes, not diffs and hexdumps.
-    #[arg(long)]
-    brief: bool,
+    #[command(flatten)]
+    output: ReportOutput,
     /// Lines per unified diff.
     #[arg(long, value_name = "N", default_value_t = DiffLimits::default().max_diff_lines)]
     max_diff_lines: usize,
@@ -64,17 +53,6 @@ pub(crate) struct Args {
     /// Time budget of one text diff, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = DiffLimits::default().text_diff_deadline.as_millis() as u64)]
     text_diff_deadline_ms: u64,
-}
-
-fn write_out(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        out.write_all(bytes)?;
-        out.flush()?;
-        Ok(())
-    } else {
-        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
-    }
 }
 
 pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
@@ -111,36 +89,6 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let report = repro::diff::diff_paths(&args.a, &args.b, &opts, repro_events::null_sink())
         .with_context(|| format!("cannot compare {} and {}", args.a.display(), args.b.display()))?;
 
-    if let Some(p) = &args.json {
-        write_out(p, &render::json(&report))?;
-    }
-    if let Some(p) = &args.markdown {
-        write_out(p, &render::markdown(&report))?;
-    }
-    if let Some(p) = &args.diffoscope_json {
-        write_out(p, &render::diffoscope_json(&report))?;
-    }
-    let stdout_taken = [&args.json, &args.markdown, &args.diffoscope_json]
-        .iter()
-        .any(|p| p.as_deref() == Some(Path::new("-")));
-    if !stdout_taken {
-        let text = if ctx.quiet {
-            format!("{}: {}\n", report.verdict, render::summary_line(&report)).into_bytes()
-        } else {
-            let color = std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            render::text(
-                &report,
-                &render::TextOptions {
-                    color,
-                    details: !args.brief,
-                    ..render::TextOptions::default()
-                },
-            )
-        };
-        let mut out = std::io::stdout().lock();
-        out.write_all(&text)?;
-        out.flush()?;
-    }
+    args.output.emit(&report, ctx)?;
     Ok(if report.is_reproducible() { EXIT_OK } else { EXIT_DIFFERENT })
 }
