@@ -295,7 +295,8 @@ pub fn apply(
             for d in [-1, 0, 1] {
                 let (y, m, day) = civil_from_days((shifted + d * 86_400).div_euclid(86_400));
                 hints.push(format!("{y:04}-{m:02}-{day:02}"));
-                hints.push(format!("{} {:>2} {y}", MONTHS[(m - 1) as usize], day));
+                let month = time::Month::try_from(m as u8).map_or("", month_abbrev);
+                hints.push(format!("{month} {day:>2} {y}"));
             }
             mk(
                 "real clock".into(),
@@ -376,21 +377,18 @@ pub fn apply(
     })
 }
 
-const MONTHS: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/// `Jan`..`Dec`, as `__DATE__` writes them.
+fn month_abbrev(m: time::Month) -> &'static str {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    MONTHS[usize::from(u8::from(m)) - 1]
+}
 
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// The UTC date of day `days` since 1970-01-01 as (year, month, day).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let d = time::OffsetDateTime::from_unix_timestamp(days * 86_400)
+        .map_or(time::Date::MIN, |t| t.date());
+    (i64::from(d.year()), i64::from(u8::from(d.month())), i64::from(d.day()))
 }
 
 #[cfg(test)]
