@@ -86,6 +86,7 @@ fn reproducible_example_is_reproducible_with_every_variation() {
     assert!(r["files"].as_array().unwrap().is_empty());
     let check = &r["check"];
     assert_eq!(check["recipe"]["name"], "Reproducible");
+    assert_eq!(check["network"], false, "builds run without network unless asked");
     assert!(check["image"]["digest"].as_str().unwrap().starts_with("sha256:"));
     let builds = check["builds"].as_array().unwrap();
     assert_eq!(builds.len(), 2);
@@ -336,4 +337,15 @@ fn explain_alone_attributes_each_file() {
     assert_eq!(runs.len(), 3, "{runs:#?}");
     let tz = runs.iter().find(|r| r["variations"] == serde_json::json!(["timezone"])).unwrap();
     assert_eq!(tz["reproducible"], true);
+}
+
+#[test]
+fn a_recipe_that_asks_for_the_network_is_reported() {
+    if !docker_or_skip("network") {
+        return;
+    }
+    let recipe = crate::support::data("check/network.toml").display().to_string();
+    let (code, r) = check_json(&[&recipe, "--vary", "none,+hostname"]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["check"]["network"], true);
 }

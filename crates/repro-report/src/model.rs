@@ -520,6 +520,10 @@ pub struct CheckSection {
     /// Variations requested but not applied, and why.
     #[serde(default)]
     pub variations_not_applied: Vec<NotApplied>,
+    /// The builds could reach the network (the recipe sets `network = true`); otherwise they
+    /// ran with networking disabled.
+    #[serde(default)]
+    pub network: bool,
 }
 
 /// Recipe identity.

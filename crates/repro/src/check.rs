@@ -335,6 +335,27 @@ impl Prepared {
         Ok(Built { label: label.to_owned(), output, env, artifact })
     }
 
+    /// The report's `check` section for `builds`.
+    fn check_section(
+        &self,
+        builds: Vec<BuildInfo>,
+        applied: &[Applied],
+        not_applied: Vec<NotApplied>,
+    ) -> CheckSection {
+        CheckSection {
+            recipe: recipe_info(&self.recipe),
+            image: Some(ImageInfo {
+                reference: Some(self.image.tag.clone()),
+                digest: format!("sha256:{}", self.image.rootfs_sha256),
+            }),
+            sources: self.sources.clone(),
+            builds,
+            variations_applied: applied.iter().map(|a| a.variation.name().to_owned()).collect(),
+            variations_not_applied: not_applied,
+            network: self.recipe.network,
+        }
+    }
+
     fn build_info(&self, b: &Built, values: BTreeMap<String, String>) -> BuildInfo {
         BuildInfo {
             label: b.label.clone(),
@@ -508,27 +529,11 @@ pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
         sha256: None,
     };
     report.inputs = Some(repro_report::Inputs { a: side(&control), b: side(&experiment) });
-    report.check = Some(CheckSection {
-        recipe: recipe_info(&prep.recipe),
-        image: Some(ImageInfo {
-            reference: Some(prep.image.tag.clone()),
-            digest: format!("sha256:{}", prep.image.rootfs_sha256),
-        }),
-        sources: prep.sources.clone(),
-        builds: vec![
-            prep.build_info(&control, control_values),
-            prep.build_info(&experiment, exp_values),
-        ],
-        variations_applied: applied.iter().map(|a| a.variation.name().to_owned()).collect(),
-        variations_not_applied: not_applied.clone(),
-    });
-    if prep.recipe.network {
-        report.truncated.push(repro_report::Truncation {
-            path: None,
-            limit: "network".into(),
-            message: "the recipe sets network = true: both builds could reach the network".into(),
-        });
-    }
+    report.check = Some(prep.check_section(
+        vec![prep.build_info(&control, control_values), prep.build_info(&experiment, exp_values)],
+        &applied,
+        not_applied.clone(),
+    ));
 
     if opts.explain && !report.is_reproducible() {
         let section =
@@ -549,17 +554,11 @@ pub async fn explain(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
     let mut report = Report::new();
     let section =
         explain_with(&prep, opts, &control, &control_env, &applied, &mut report, &sink).await?;
-    report.check = Some(CheckSection {
-        recipe: recipe_info(&prep.recipe),
-        image: Some(ImageInfo {
-            reference: Some(prep.image.tag.clone()),
-            digest: format!("sha256:{}", prep.image.rootfs_sha256),
-        }),
-        sources: prep.sources.clone(),
-        builds: vec![prep.build_info(&control, BTreeMap::new())],
-        variations_applied: applied.iter().map(|a| a.variation.name().to_owned()).collect(),
-        variations_not_applied: not_applied,
-    });
+    report.check = Some(prep.check_section(
+        vec![prep.build_info(&control, BTreeMap::new())],
+        &applied,
+        not_applied,
+    ));
     report.explain = Some(section);
     Ok(CheckOutcome { report, kept: prep.work.kept() })
 }

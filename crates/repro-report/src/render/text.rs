@@ -112,6 +112,9 @@ pub fn text(report: &Report, opts: &TextOptions) -> Vec<u8> {
         for n in &check.variations_not_applied {
             let _ = writeln!(o, "  not applied: {} ({})", n.variation, n.reason);
         }
+        if check.network {
+            let _ = writeln!(o, "  network: enabled by the recipe (network = true)");
+        }
     }
     if let Some(ex) = &report.explain {
         let _ = writeln!(o, "\n{}", p.bold("explain:"));
