@@ -349,3 +349,29 @@ fn a_recipe_that_asks_for_the_network_is_reported() {
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["check"]["network"], true);
 }
+
+#[test]
+fn binarybuilder_script_conventions_work_and_reproduce() {
+    if !docker_or_skip("conventions") {
+        return;
+    }
+    // CMake with ${CMAKE_TARGET_TOOLCHAIN}, Meson with ${MESON_TARGET_TOOLCHAIN}, autotools with
+    // --build=${MACHTYPE} --host=${target} after update_configure_scripts, atomic_patch,
+    // ${CC}/${AR}/${nproc} and install_license, all under every default variation.
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("kept");
+    let recipe = repo_root().join("recipes/conventions").display().to_string();
+    let out =
+        repro().args(["check", &recipe, "--json", "-", "--keep"]).arg(&keep).output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert_eq!(out.status.code(), Some(0), "{r:#}");
+    let prefix = keep.join("experiment/prefix");
+    let auto = std::fs::read(prefix.join("bin/greetauto")).unwrap();
+    let needle = b"hello from patched autotools";
+    assert!(auto.windows(needle.len()).any(|w| w == needle), "atomic_patch was not applied");
+    assert!(prefix.join("lib/libgreetcmake.so.1.0.0").is_file());
+    assert!(prefix.join("bin/greetmeson").is_file());
+    assert!(prefix.join("share/licenses/Conventions/LICENSE").is_file());
+}
