@@ -107,8 +107,9 @@ pub fn default_env(recipe: &Recipe) -> BuildEnv {
     }
 }
 
-/// Picks the target: `platform` if given (it must be one the recipe declares), else the first
-/// platform of the recipe. The image builds natively for x86_64-linux-gnu only.
+/// Picks the target: `platform` if given (it must be one the recipe declares), else the native
+/// target if the recipe declares it, else its first platform. The image builds natively for
+/// x86_64-linux-gnu only, so any other target is refused with a clear message.
 pub fn choose_target(recipe: &Recipe, platform: Option<&str>) -> Result<String, BuildError> {
     let bad = |message: String| BuildError::Platform { recipe: recipe.path.clone(), message };
     let target = match platform {
@@ -121,9 +122,12 @@ pub fn choose_target(recipe: &Recipe, platform: Option<&str>) -> Result<String, 
             }
             p.to_owned()
         }
+        // The native target when the recipe lists it, else its first platform (refused below).
         None => recipe
             .platforms
-            .first()
+            .iter()
+            .find(|p| *p == NATIVE_TARGET)
+            .or_else(|| recipe.platforms.first())
             .cloned()
             .ok_or_else(|| bad("the recipe declares no platforms".into()))?,
     };
@@ -411,5 +415,25 @@ mod tests {
         assert!(err.contains("`nope`") && err.contains("bin/nope"), "{err}");
         let file = Product::File { path: "../etc/passwd".into(), variable: "x".into() };
         assert!(check_products("t", &[file], p).is_err());
+    }
+
+    #[test]
+    fn the_native_target_is_preferred_and_others_are_refused() {
+        let text = |platforms: &str| {
+            format!(
+                "name = \"t\"\nversion = \"1.0.0\"\nscript = \"true\"\nplatforms = [{platforms}]\n"
+            )
+        };
+        let load = |platforms: &str| {
+            repro_recipe::parse_str(&text(platforms), Path::new("/r/recipe.toml")).unwrap()
+        };
+        let r = load(r#""aarch64-linux-gnu", "x86_64-linux-gnu""#);
+        assert_eq!(choose_target(&r, None).unwrap(), "x86_64-linux-gnu");
+        let err = choose_target(&r, Some("aarch64-linux-gnu")).unwrap_err().to_string();
+        assert!(err.contains("natively for x86_64-linux-gnu"), "{err}");
+        let r = load(r#""aarch64-linux-gnu""#);
+        assert!(choose_target(&r, None).is_err());
+        let err = choose_target(&r, Some("x86_64-linux-gnu")).unwrap_err().to_string();
+        assert!(err.contains("not among the recipe's platforms"), "{err}");
     }
 }

@@ -20,20 +20,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use repro_events::{Event, Level, Sink};
-use repro_recipe::{Product, Recipe, Source};
+use repro_recipe::{Recipe, Source};
 use repro_report::{
     ArtifactInfo, BuildInfo, CheckSection, ExplainFile, ExplainSection, ImageInfo, NotApplied,
     RecipeInfo, Report, SourceInfo, VariationRun,
 };
-use repro_sandbox::{BuildEnv, BuildOutput, BuildSpec, DockerRunner, ImageRef, SandboxError};
-use repro_sources::{FetchConfig, Fetcher};
+use repro_sandbox::{BuildEnv, BuildOutput, DockerRunner, ImageRef, SandboxError};
+use repro_sources::FetchConfig;
 use tokio::sync::Semaphore;
 
+use crate::build::{BuildError, BuildResult, Limits, PreparedRecipe, RunRequest, run_prepared};
 use crate::diff::{DiffOptions, diff_trees};
 use crate::variations::{self, Applied, Variation, VariationSet};
-
-/// The only target the sandbox builds natively.
-pub const NATIVE_TARGET: &str = repro_sandbox::NATIVE_TARGET;
 
 /// What to check and how.
 #[derive(Debug, Clone)]
@@ -85,35 +83,20 @@ impl CheckOptions {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckError {
+    /// Loading the recipe, choosing the target or fetching the sources failed.
     #[error(transparent)]
-    Recipe(#[from] repro_recipe::RecipeError),
-    #[error("cannot fetch the sources")]
-    Sources(#[from] repro_sources::Error),
+    Prepare(Box<BuildError>),
     #[error(transparent)]
     Sandbox(Box<SandboxError>),
-    /// One of the builds failed; names which one.
+    /// One of the builds failed (script, limits, missing product, packing); names which one.
     #[error("the {label} build failed, so reproducibility cannot be judged")]
     BuildFailed {
         label: String,
         #[source]
-        source: Box<SandboxError>,
+        source: Box<BuildError>,
     },
-    /// A declared product is missing after a build.
-    #[error(
-        "the {label} build did not produce the declared {kind} product `{name}` (looked for {looked}); \
-         fix the recipe's script or its [[products]]"
-    )]
-    MissingProduct { label: String, kind: &'static str, name: String, looked: String },
     #[error("cannot compare the builds")]
     Diff(#[from] crate::diff::Error),
-    #[error("cannot pack the {label} artifact")]
-    Pack {
-        label: String,
-        #[source]
-        source: repro_artifact::Error,
-    },
-    #[error("{}: {message}", recipe.display())]
-    Platform { recipe: PathBuf, message: String },
     #[error("{}", path.display())]
     Io {
         path: PathBuf,
@@ -124,6 +107,12 @@ pub enum CheckError {
     Keep { path: PathBuf, message: String },
     #[error("internal error: {0}")]
     Join(String),
+}
+
+impl From<BuildError> for CheckError {
+    fn from(e: BuildError) -> Self {
+        CheckError::Prepare(Box::new(e))
+    }
 }
 
 impl From<SandboxError> for CheckError {
@@ -145,8 +134,7 @@ pub struct CheckOutcome {
 
 /// Everything both flows share after preparation.
 struct Prepared {
-    recipe: Recipe,
-    target: String,
+    prepared: PreparedRecipe,
     image: ImageRef,
     runner: DockerRunner,
     srcdir: PathBuf,
@@ -205,52 +193,25 @@ impl WorkDir {
     }
 }
 
-/// Picks the target: `platform` or the native one, which the recipe must list.
-pub fn choose_target(recipe: &Recipe, platform: Option<&str>) -> Result<String> {
-    let want = platform.unwrap_or(NATIVE_TARGET);
-    if want != NATIVE_TARGET {
-        return Err(CheckError::Platform {
-            recipe: recipe.path.clone(),
-            message: format!(
-                "cannot build for {want}: the sandbox builds only {NATIVE_TARGET} (natively)"
-            ),
-        });
-    }
-    if !recipe.platforms.iter().any(|p| p == want) {
-        return Err(CheckError::Platform {
-            recipe: recipe.path.clone(),
-            message: format!(
-                "the recipe's platforms ({}) do not include {want}, the only target the sandbox \
-                 builds; add it to `platforms`",
-                recipe.platforms.join(", ")
-            ),
-        });
-    }
-    Ok(want.to_owned())
-}
-
 async fn prepare(opts: &CheckOptions, sink: &Sink) -> Result<Prepared> {
-    let recipe = repro_recipe::load(&opts.recipe)?;
-    let target = choose_target(&recipe, opts.platform.as_deref())?;
     let work = WorkDir::new(opts.keep.as_deref())?;
     let srcdir = work.path().join("srcdir");
 
     // Sources first: they are verified before anything is built.
-    let (fetched, recipe) = {
-        let fetcher = Fetcher::new(opts.fetch.clone(), sink.clone());
-        let recipe2 = recipe.clone();
-        let srcdir2 = srcdir.clone();
-        tokio::task::spawn_blocking(move || -> Result<_> {
-            let fetched = fetcher.fetch_recipe(&recipe2)?;
-            std::fs::create_dir_all(&srcdir2)
-                .map_err(|source| CheckError::Io { path: srcdir2.clone(), source })?;
-            repro_sources::prepare_srcdir(&recipe2, &fetched, &srcdir2)?;
-            Ok((fetched, recipe2))
+    let prepared = {
+        let (recipe, platform, fetch) =
+            (opts.recipe.clone(), opts.platform.clone(), opts.fetch.clone());
+        let (sink, srcdir) = (sink.clone(), srcdir.clone());
+        tokio::task::spawn_blocking(move || -> Result<PreparedRecipe, BuildError> {
+            let prepared = crate::build::prepare(&recipe, platform.as_deref(), &fetch, &sink)?;
+            prepared.lay_out_srcdir(&srcdir)?;
+            Ok(prepared)
         })
         .await
         .map_err(|e| CheckError::Join(e.to_string()))??
     };
-    let sources = fetched
+    let sources = prepared
+        .fetched
         .iter()
         .map(|f| {
             let (source, commit) = match &f.source {
@@ -267,33 +228,18 @@ async fn prepare(opts: &CheckOptions, sink: &Sink) -> Result<Prepared> {
     let lock = repro_sandbox::ImageLock::load(&lock_path)?;
     let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
     sink.emit(Event::Image { message: format!("using pinned image {}", image.id) });
-    Ok(Prepared { recipe, target, image, runner, srcdir, sources, work })
+    Ok(Prepared { prepared, image, runner, srcdir, sources, work })
 }
 
 /// One finished build of a flow, packed.
 struct Built {
-    label: String,
-    output: BuildOutput,
-    env: BuildEnv,
+    result: BuildResult,
     artifact: ArtifactInfo,
 }
 
 impl Prepared {
-    fn spec(&self, label: &str, env: BuildEnv, opts: &CheckOptions) -> BuildSpec {
-        BuildSpec {
-            label: label.to_owned(),
-            image: self.image.clone(),
-            script: self.recipe.script.clone(),
-            recipe_name: self.recipe.name.clone(),
-            target: self.target.clone(),
-            srcdir: self.srcdir.clone(),
-            env,
-            network: self.recipe.network,
-            timeout: opts.timeout,
-            memory_bytes: opts.memory_bytes,
-            pids_limit: opts.pids_limit,
-            out_dir: self.build_dir(label).join("prefix"),
-        }
+    fn recipe(&self) -> &Recipe {
+        &self.prepared.recipe
     }
 
     fn build_dir(&self, label: &str) -> PathBuf {
@@ -308,31 +254,30 @@ impl Prepared {
         opts: &CheckOptions,
         sink: &Sink,
     ) -> Result<Built> {
-        let spec = self.spec(label, env.clone(), opts);
-        let output = self.runner.run_build(&spec, sink.clone()).await.map_err(|e| {
+        let dir = self.build_dir(label);
+        let req = RunRequest {
+            prepared: &self.prepared,
+            srcdir: &self.srcdir,
+            env,
+            label: label.to_owned(),
+            image: self.image.clone(),
+            prefix_dir: dir.join("prefix"),
+            products_dir: dir.join("products"),
+            limits: Limits {
+                timeout: opts.timeout,
+                memory_bytes: opts.memory_bytes,
+                pids_limit: opts.pids_limit,
+            },
+        };
+        let result = run_prepared(&self.runner, req, sink.clone()).await.map_err(|e| {
             CheckError::BuildFailed { label: label.to_owned(), source: Box::new(e) }
         })?;
-        check_products(&self.recipe, &output.prefix, label)?;
-        sink.emit(Event::BuildPhase { build: label.to_owned(), phase: "pack".into() });
-        let products = self.build_dir(label).join("products");
-        let base = self.recipe.artifact_basename(&self.target);
-        let prefix = output.prefix.clone();
-        let label2 = label.to_owned();
-        let packed = tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&products)
-                .map_err(|source| CheckError::Io { path: products.clone(), source })?;
-            let main = products.join(format!("{base}.tar.gz"));
-            repro_artifact::pack_dir(&prefix, &main, |p| p != "logs")
-                .map_err(|source| CheckError::Pack { label: label2.clone(), source })
-        })
-        .await
-        .map_err(|e| CheckError::Join(e.to_string()))??;
         let artifact = ArtifactInfo {
-            path: Some(packed.path.display().to_string()),
-            sha256: packed.sha256.to_string(),
-            git_tree_sha1: packed.git_tree_sha1.to_string(),
+            path: Some(result.tarball.path.display().to_string()),
+            sha256: result.tarball.sha256.to_string(),
+            git_tree_sha1: result.tarball.git_tree_sha1.to_string(),
         };
-        Ok(Built { label: label.to_owned(), output, env, artifact })
+        Ok(Built { result, artifact })
     }
 
     /// The report's `check` section for `builds`.
@@ -343,7 +288,7 @@ impl Prepared {
         not_applied: Vec<NotApplied>,
     ) -> CheckSection {
         CheckSection {
-            recipe: recipe_info(&self.recipe),
+            recipe: recipe_info(self.recipe()),
             image: Some(ImageInfo {
                 reference: Some(self.image.tag.clone()),
                 digest: format!("sha256:{}", self.image.rootfs_sha256),
@@ -352,78 +297,31 @@ impl Prepared {
             builds,
             variations_applied: applied.iter().map(|a| a.variation.name().to_owned()).collect(),
             variations_not_applied: not_applied,
-            network: self.recipe.network,
+            network: self.recipe().network,
         }
     }
 
     fn build_info(&self, b: &Built, values: BTreeMap<String, String>) -> BuildInfo {
         BuildInfo {
-            label: b.label.clone(),
+            label: b.result.label.clone(),
             success: true,
-            duration_secs: b.output.duration.as_secs_f64(),
+            duration_secs: b.result.output.duration.as_secs_f64(),
             variations: values,
-            environment: b.env.variables(&self.recipe.name, &self.target),
+            environment: b.result.env.variables(&self.recipe().name, &self.prepared.target),
             artifact: Some(b.artifact.clone()),
             error: None,
         }
     }
 }
 
-/// Checks that every declared product exists in `prefix`.
-pub fn check_products(recipe: &Recipe, prefix: &Path, label: &str) -> Result<()> {
-    for p in &recipe.products {
-        let (kind, names, dir, looked): (&'static str, &[String], String, String) = match p {
-            Product::Library { names, dir, .. } => {
-                let d = dir.clone().unwrap_or_else(|| "lib".into());
-                ("library", names, d.clone(), format!("{d}/<name>.so*"))
-            }
-            Product::Executable { names, dir, .. } => {
-                let d = dir.clone().unwrap_or_else(|| "bin".into());
-                ("executable", names, d.clone(), format!("{d}/<name>"))
-            }
-            Product::File { path, .. } => {
-                if !prefix.join(path).exists() {
-                    return Err(CheckError::MissingProduct {
-                        label: label.into(),
-                        kind: "file",
-                        name: path.clone(),
-                        looked: path.clone(),
-                    });
-                }
-                continue;
-            }
-        };
-        let found = names.iter().any(|n| match kind {
-            "library" => std::fs::read_dir(prefix.join(&dir)).is_ok_and(|rd| {
-                rd.flatten().any(|e| {
-                    let f = e.file_name().to_string_lossy().into_owned();
-                    f == format!("{n}.so") || f.starts_with(&format!("{n}.so."))
-                })
-            }),
-            _ => prefix.join(&dir).join(n).is_file(),
-        });
-        if !found {
-            return Err(CheckError::MissingProduct {
-                label: label.into(),
-                kind,
-                name: names.join(" or "),
-                looked,
-            });
-        }
-    }
-    Ok(())
-}
-
 fn now_unix() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The control environment for `recipe`: sandbox defaults, the recipe's SOURCE_DATE_EPOCH and
-/// `[environment]`.
+/// The control environment for `recipe`: the build's defaults (SOURCE_DATE_EPOCH and
+/// `[environment]` from the recipe) with the check's control settings.
 fn recipe_control_env(recipe: &Recipe) -> BuildEnv {
-    let mut env = variations::control_env(recipe.source_date_epoch);
-    env.extra_env.extend(recipe.environment.clone());
-    env
+    variations::control_env(crate::build::default_env(recipe))
 }
 
 /// Applies `set` to a copy of `control`; returns the experiment, what was applied and what not.
@@ -497,7 +395,7 @@ fn diff_options(opts: &CheckOptions, recipe: &Recipe, hints: Vec<(String, String
 /// Runs `check` (and `explain` when asked and the recipe is unreproducible).
 pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
     let prep = prepare(opts, &sink).await?;
-    let control_env = recipe_control_env(&prep.recipe);
+    let control_env = recipe_control_env(prep.recipe());
     let (exp_env, mut applied, mut not_applied) = experiment_env(&control_env, &opts.vary);
 
     let (a, b) = tokio::join!(
@@ -505,11 +403,11 @@ pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
         prep.build("experiment", exp_env, opts, &sink),
     );
     let (control, experiment) = (a?, b?);
-    reconcile(&control.output, &experiment.output, &mut applied, &mut not_applied);
+    reconcile(&control.result.output, &experiment.result.output, &mut applied, &mut not_applied);
 
     sink.emit(Event::Note { level: Level::Info, message: "comparing the builds".into() });
-    let dopts = diff_options(opts, &prep.recipe, hints_for(&applied));
-    let (cp, ep) = (control.output.prefix.clone(), experiment.output.prefix.clone());
+    let dopts = diff_options(opts, prep.recipe(), hints_for(&applied));
+    let (cp, ep) = (control.result.output.prefix.clone(), experiment.result.output.prefix.clone());
     let sink2 = sink.clone();
     let mut report = tokio::task::spawn_blocking(move || diff_trees(&cp, &ep, &dopts, sink2))
         .await
@@ -522,8 +420,8 @@ pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
     // The prefixes live in a temporary directory unless kept: name the builds instead.
     let side = |b: &Built| repro_report::Input {
         path: match prep.work.kept() {
-            Some(_) => b.output.prefix.display().to_string(),
-            None => format!("{} build", b.label),
+            Some(_) => b.result.output.prefix.display().to_string(),
+            None => format!("{} build", b.result.label),
         },
         kind: "directory".into(),
         sha256: None,
@@ -548,7 +446,7 @@ pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
 /// the details of the first run it differed in.
 pub async fn explain(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
     let prep = prepare(opts, &sink).await?;
-    let control_env = recipe_control_env(&prep.recipe);
+    let control_env = recipe_control_env(prep.recipe());
     let control = prep.build("control", control_env.clone(), opts, &sink).await?;
     let (_, applied, not_applied) = experiment_env(&control_env, &opts.vary);
     let mut report = Report::new();
@@ -593,8 +491,9 @@ async fn explain_with(
             let built = prep.build(&label, env, opts, sink).await;
             let result = match built {
                 Ok(b) => {
-                    let dopts = diff_options(opts, &prep.recipe, hints);
-                    let (cp, bp) = (control.output.prefix.clone(), b.output.prefix.clone());
+                    let dopts = diff_options(opts, prep.recipe(), hints);
+                    let (cp, bp) =
+                        (control.result.output.prefix.clone(), b.result.output.prefix.clone());
                     let s = sink.clone();
                     let r = tokio::task::spawn_blocking(move || diff_trees(&cp, &bp, &dopts, s))
                         .await

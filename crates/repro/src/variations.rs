@@ -265,10 +265,11 @@ pub mod values {
     pub const TIME_SHIFT_DAYS: i64 = 398;
 }
 
-/// The control environment every check and explain build starts from: the sandbox's defaults
-/// with ASLR disabled where the container permits, so that `aslr` has something to vary.
-pub fn control_env(recipe_sde: i64) -> repro_sandbox::BuildEnv {
-    repro_sandbox::BuildEnv { source_date_epoch: recipe_sde, aslr: false, ..Default::default() }
+/// The control environment every check and explain build starts from: `base` (a recipe's build
+/// environment) with ASLR disabled where the container permits, so that `aslr` has something to
+/// vary.
+pub fn control_env(base: repro_sandbox::BuildEnv) -> repro_sandbox::BuildEnv {
+    repro_sandbox::BuildEnv { aslr: false, ..base }
 }
 
 /// Applies `v` to `exp` (a copy of the control). `Err(reason)` when it cannot be applied here.
@@ -404,7 +405,7 @@ mod apply_tests {
 
     #[test]
     fn every_variation_changes_the_experiment_and_keeps_it_valid() {
-        let control = control_env(0);
+        let control = control_env(repro_sandbox::BuildEnv::default());
         for v in Variation::ALL {
             let mut exp = control.clone();
             match apply(v, &control, &mut exp, 1_764_115_200) {
@@ -420,7 +421,7 @@ mod apply_tests {
 
     #[test]
     fn time_hints_are_the_shifted_dates() {
-        let control = control_env(0);
+        let control = control_env(repro_sandbox::BuildEnv::default());
         let mut exp = control.clone();
         // 2025-11-26 00:00 UTC + 398 days = 2026-12-29.
         let a = apply(Variation::Time, &control, &mut exp, 1_764_115_200).unwrap();
