@@ -375,3 +375,15 @@ fn binarybuilder_script_conventions_work_and_reproduce() {
     assert!(prefix.join("bin/greetmeson").is_file());
     assert!(prefix.join("share/licenses/Conventions/LICENSE").is_file());
 }
+
+#[test]
+fn the_shifted_clock_does_not_shift_file_times_again() {
+    if !docker_or_skip("faketime_stat") {
+        return;
+    }
+    // Regression: with libfaketime's default, stat() added the offset to file times a second
+    // time, so a file stamped with the shifted date read back 796 days ahead.
+    let recipe = crate::support::data("check/faketime-stat.toml").display().to_string();
+    let out = repro().args(["check", &recipe, "--vary", "none,+time"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

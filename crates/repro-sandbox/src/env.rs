@@ -294,6 +294,11 @@ impl BuildEnv {
         if let Some(f) = &self.faketime {
             set("FAKETIME", f.clone());
             set("FAKETIME_DONT_RESET", "1".into());
+            // Only the clock moves: file timestamps read back with stat() stay as written
+            // (otherwise a file touched with the shifted date reads back shifted twice), and
+            // monotonic clocks (timeouts, sleeps) are left alone, as reprotest does.
+            set("NO_FAKE_STAT", "1".into());
+            set("DONT_FAKE_MONOTONIC", "1".into());
         }
         for (k, val) in &self.extra_env {
             v.insert(k.clone(), val.clone());
@@ -451,6 +456,7 @@ mod tests {
         assert!(l.contains("setarch x86_64 -R"), "{l}");
         let v = e.variables("X", "x86_64-linux-gnu");
         assert_eq!(v["FAKETIME"], "+398d");
+        assert_eq!(v["NO_FAKE_STAT"], "1", "file times must not be shifted a second time");
         assert_eq!(v["USER"], "builder");
         assert_eq!(v["REPRO_SHUFFLE_READDIR"], "1");
     }
