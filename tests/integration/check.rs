@@ -387,3 +387,65 @@ fn the_shifted_clock_does_not_shift_file_times_again() {
     let out = repro().args(["check", &recipe, "--vary", "none,+time"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn ctrl_c_stops_explain_without_starting_queued_builds() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    if !docker_or_skip("ctrl_c_explain") {
+        return;
+    }
+    // One build at a time; the hostname run hangs. After Ctrl-C the queued runs (user, umask)
+    // must not start, every container must be gone, and the exit code is 130.
+    let run_id = format!("explain-sigint-{}", std::process::id());
+    let recipe = crate::support::data("check/sleeps-when-renamed.toml");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("repro"))
+        .env("REPRO_RUN_ID", &run_id)
+        .env("NO_COLOR", "1")
+        .args(["explain", "--jobs", "1", "--vary", "none,+hostname,+user,+umask"])
+        .arg(&recipe)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let line = rx.recv_timeout(Duration::from_secs(120)).expect("repro stopped talking");
+        seen.push(line.clone());
+        if line.contains("[explain-hostname] run") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the hostname run never started: {seen:#?}");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("repro explain did not stop after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    seen.extend(rx.try_iter());
+    let err = seen.join("\n");
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(!err.contains("[explain-user]") && !err.contains("[explain-umask]"), "{err}");
+    let left = run_containers(&run_id);
+    assert!(left.is_empty(), "containers left: {left:?}");
+}

@@ -15,6 +15,8 @@ pub(crate) const EXIT_OK: u8 = 0;
 pub(crate) const EXIT_DIFFERENT: u8 = 1;
 /// Exit code: error (bad input, failed build, Docker unavailable, ...).
 pub(crate) const EXIT_ERROR: u8 = 2;
+/// Exit code: interrupted by Ctrl-C (128 + SIGINT), after every container was removed.
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
 #[command(

@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use repro_events::{Event, Level, Sink};
@@ -105,8 +106,24 @@ pub enum CheckError {
     },
     #[error("--keep {}: {message}", path.display())]
     Keep { path: PathBuf, message: String },
+    /// Ctrl-C: the running builds were stopped and their containers removed.
+    #[error("interrupted; every container was removed")]
+    Interrupted,
     #[error("internal error: {0}")]
     Join(String),
+}
+
+impl CheckError {
+    /// True when the check stopped because of Ctrl-C.
+    pub fn is_interrupted(&self) -> bool {
+        match self {
+            CheckError::Interrupted => true,
+            CheckError::BuildFailed { source, .. } => {
+                matches!(**source, BuildError::Sandbox(SandboxError::Interrupted { .. }))
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<BuildError> for CheckError {
@@ -481,14 +498,23 @@ async fn explain_with(
         runs.push((Some(a.variation), env, hints_for(std::slice::from_ref(a))));
     }
     let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    let interrupted = AtomicBool::new(false);
     let mut tasks = Vec::new();
     for (v, env, hints) in runs {
         let label = format!("explain-{}", v.map_or("none", Variation::name));
         let sem = sem.clone();
+        let interrupted = &interrupted;
         tasks.push(async move {
             let _permit = sem.acquire().await.expect("semaphore open");
             let started = Instant::now();
+            // After Ctrl-C, queued runs do not start.
+            if interrupted.load(Ordering::SeqCst) {
+                return (v, started.elapsed(), Err(CheckError::Interrupted));
+            }
             let built = prep.build(&label, env, opts, sink).await;
+            if built.as_ref().is_err_and(CheckError::is_interrupted) {
+                interrupted.store(true, Ordering::SeqCst);
+            }
             let result = match built {
                 Ok(b) => {
                     let dopts = diff_options(opts, prep.recipe(), hints);
@@ -510,6 +536,9 @@ async fn explain_with(
         });
     }
     let results = futures_util::future::join_all(tasks).await;
+    if interrupted.load(Ordering::SeqCst) {
+        return Err(CheckError::Interrupted);
+    }
     // Files of `main` come from its own comparison; a standalone explain has none and takes
     // each differing file's report from the first run it differed in.
     let standalone = main.check.is_none() && main.files.is_empty();

@@ -9,12 +9,10 @@ use repro::build::{BuildError, BuildOptions, BuildResult, Limits};
 use repro_sandbox::SandboxError;
 use repro_sources::FetchConfig;
 
+use crate::EXIT_INTERRUPTED;
 use crate::EXIT_OK;
 use crate::cmd::common::SourceOpts;
 use crate::ui::Ctx;
-
-/// Exit code after Ctrl-C (128 + SIGINT).
-const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {

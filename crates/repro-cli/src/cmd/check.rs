@@ -9,7 +9,7 @@ use repro::variations::VariationSet;
 
 use crate::cmd::common::{ReportOutput, SourceOpts};
 use crate::ui::Ctx;
-use crate::{EXIT_DIFFERENT, EXIT_OK};
+use crate::{EXIT_DIFFERENT, EXIT_INTERRUPTED, EXIT_OK};
 
 /// Options shared by `check` and `explain`.
 #[derive(clap::Args, Debug)]
@@ -81,9 +81,17 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let mut opts = args.common.options()?;
     opts.explain = args.explain;
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let outcome = rt
-        .block_on(repro::check::check(&opts, ctx.sink()))
-        .with_context(|| format!("cannot check {}", args.common.recipe.display()))?;
+    let outcome = match rt.block_on(repro::check::check(&opts, ctx.sink())) {
+        Ok(o) => o,
+        Err(e) if e.is_interrupted() => {
+            crate::ui::print_error(&anyhow::Error::new(e));
+            return Ok(EXIT_INTERRUPTED);
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("cannot check {}", args.common.recipe.display())));
+        }
+    };
     args.common.output.emit(&outcome.report, ctx)?;
     if let Some(k) = &outcome.kept {
         ctx.note(&format!("builds kept in {}", k.display()));

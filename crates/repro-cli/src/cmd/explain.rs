@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 
 use crate::cmd::check::BuildTwiceArgs;
 use crate::ui::Ctx;
-use crate::{EXIT_DIFFERENT, EXIT_OK};
+use crate::{EXIT_DIFFERENT, EXIT_INTERRUPTED, EXIT_OK};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
@@ -17,9 +17,17 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let opts = args.common.options()?;
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let outcome = rt
-        .block_on(repro::check::explain(&opts, ctx.sink()))
-        .with_context(|| format!("cannot explain {}", args.common.recipe.display()))?;
+    let outcome = match rt.block_on(repro::check::explain(&opts, ctx.sink())) {
+        Ok(o) => o,
+        Err(e) if e.is_interrupted() => {
+            crate::ui::print_error(&anyhow::Error::new(e));
+            return Ok(EXIT_INTERRUPTED);
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("cannot explain {}", args.common.recipe.display())));
+        }
+    };
     args.common.output.emit(&outcome.report, ctx)?;
     if let Some(k) = &outcome.kept {
         ctx.note(&format!("builds kept in {}", k.display()));
