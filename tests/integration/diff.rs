@@ -320,3 +320,22 @@ reason = "the stamp holds the build number"
     let (_, code) = json_report(&[a.as_os_str(), b.as_os_str()]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn junit_output_for_ci() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    write(&a, "share/x.txt", b"one\n");
+    write(&b, "share/x.txt", b"two\n");
+    write(&a, "share/same.txt", b"same\n");
+    write(&b, "share/same.txt", b"same\n");
+    let junit = d.path().join("report.xml");
+    let out = repro().arg("diff").arg(&a).arg(&b).arg("--junit").arg(&junit).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains(r#"name="share/x.txt""#), "{xml}");
+    assert!(xml.contains(r#"failures="2""#), "verdict + one file: {xml}");
+    // The text report still goes to stdout when JUnit goes to a file.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verdict: unreproducible"));
+}

@@ -104,3 +104,47 @@ fn diffoscope_shape() {
     assert_eq!(files[1]["source2"], "/dev/null");
     assert_eq!(files[0]["details"][0]["unified_diff"], "@@ -1 +1 @@\n-2026\n+2027\n");
 }
+
+#[test]
+fn junit_has_one_case_per_listed_path_and_a_failing_verdict() {
+    use quick_xml::Reader;
+    use quick_xml::events::Event;
+    let mut r = sample();
+    // Text that must be escaped, including a CDATA terminator.
+    r.files[0].details[0].unified_diff = Some("-a ]]> & <b>\n+c\n".into());
+    let mut n = FileReport::new("lib/x.a", Status::Normalized, EntryType::File);
+    n.rules.push("tar-metadata".into());
+    r.files.push(n);
+    r.finalize();
+    let xml = render::junit(&r);
+    let mut reader = Reader::from_reader(xml.as_slice());
+    let (mut cases, mut failures, mut names) = (0, 0, Vec::new());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).expect("well-formed XML") {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "testcase" => {
+                cases += 1;
+                let name = e.try_get_attribute("name").unwrap().unwrap();
+                names.push(
+                    name.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned(),
+                );
+            }
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "failure" => failures += 1,
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    // verdict + 3 listed paths; the verdict and two differences fail, `normalized` passes.
+    assert_eq!(cases, 4, "{names:?}");
+    assert_eq!(failures, 3);
+    assert_eq!(names, ["verdict", "share/v.txt", "bin/<x>", "lib/x.a"]);
+    let raw = String::from_utf8_lossy(&xml);
+    assert!(raw.contains("-a ]]&gt; &amp; &lt;b&gt;"), "{raw}");
+    assert!(String::from_utf8_lossy(&xml).contains("tests=\"7\""), "total + verdict");
+
+    // A reproducible report has one passing verdict case.
+    let ok = Report::new();
+    let xml = String::from_utf8(render::junit(&ok)).unwrap();
+    assert!(xml.contains("failures=\"0\"") && !xml.contains("<failure"), "{xml}");
+}

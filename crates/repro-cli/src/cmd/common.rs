@@ -26,6 +26,9 @@ pub(crate) struct ReportOutput {
     /// Write diffoscope JSON v1 to FILE (render with `diffoscope --load-existing-diff FILE`).
     #[arg(long, value_name = "FILE")]
     pub(crate) diffoscope_json: Option<PathBuf>,
+    /// Write JUnit XML to FILE (or `-`): a `verdict` test case plus one per differing path.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
     /// Print only statuses and causes, not diffs and hexdumps.
     #[arg(long)]
     pub(crate) brief: bool,
@@ -50,7 +53,10 @@ impl ReportOutput {
         if let Some(p) = &self.diffoscope_json {
             write_out(p, &render::diffoscope_json(report))?;
         }
-        let stdout_taken = [&self.json, &self.markdown, &self.diffoscope_json]
+        if let Some(p) = &self.junit {
+            write_out(p, &render::junit(report))?;
+        }
+        let stdout_taken = [&self.json, &self.markdown, &self.diffoscope_json, &self.junit]
             .iter()
             .any(|p| p.as_deref() == Some(std::path::Path::new("-")));
         if stdout_taken {

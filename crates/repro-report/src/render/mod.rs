@@ -1,10 +1,12 @@
 //! Renderers: pure functions from a [`Report`](crate::Report) to bytes.
 
 mod diffoscope;
+mod junit;
 mod markdown;
 mod text;
 
 pub use diffoscope::diffoscope_json;
+pub use junit::junit;
 pub use markdown::markdown;
 pub use text::{TextOptions, text};
 
