@@ -6,8 +6,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use object::{Object, ObjectSection, ObjectSymbol};
 use repro_report::{CauseKind, Confidence, Detail, Evidence};
 
-use crate::binary;
 use crate::content::{Ctx, Outcome};
+use crate::{binary, hints};
+
+/// Sections whose bytes are mostly text: where embedded paths, dates, host and user names are.
+fn holds_strings(name: &str) -> bool {
+    name.starts_with(".rodata")
+        || name.starts_with(".data")
+        || matches!(
+            name,
+            ".debug_str" | ".debug_line_str" | ".comment" | ".dynstr" | ".strtab" | ".interp"
+        )
+}
 
 struct Section<'d> {
     name: String,
@@ -161,24 +171,60 @@ pub(crate) fn compare(ctx: &Ctx<'_>, a: &[u8], b: &[u8], loc: Option<&str>) -> O
         top.children.push(d);
     }
 
-    // Causes from the whole-file byte ranges, located by section.
+    // Causes, section by section: sections that hold strings first (paths, dates and names
+    // live there), then the others. The first pass that explains anything wins, so the shifted
+    // offsets in binary DWARF or relocation sections are not read as dates or noise when a
+    // string section already shows the cause. The whole file (headers included) is analyzed
+    // only when no section explains anything.
     if !build_id_only {
         let (rs, count, bytes) = binary::ranges(a, b, ctx.limits.max_ranges);
         top.comments
             .push(format!("{count} differing byte ranges in the file, {bytes} bytes differ"));
-        let secs: Vec<(String, u64, u64)> = sa
-            .iter()
-            .filter_map(|s| s.range.map(|(o, n)| (s.name.clone(), o, o + n)))
-            .filter(|(_, o, e)| e > o)
-            .collect();
-        let locate = move |off: u64| {
-            Some(
-                secs.iter()
-                    .find(|(_, s, e)| (*s..*e).contains(&off))
-                    .map_or_else(|| "ELF headers".to_owned(), |(n, _, _)| format!("section {n}")),
-            )
-        };
-        binary::analyze(ctx, a, b, &rs, loc, &locate, &mut o.causes);
+        for strings in [true, false] {
+            for (s, t) in differing.iter().filter(|(s, _)| holds_strings(&s.name) == strings) {
+                let (srs, _, _) = binary::ranges(s.data, t.data, ctx.limits.max_ranges);
+                let name = format!("section {}", s.name);
+                let mut found = hints::Causes::default();
+                binary::analyze(
+                    ctx,
+                    s.data,
+                    t.data,
+                    &srs,
+                    loc,
+                    &|_| Some(name.clone()),
+                    &mut found,
+                );
+                let base = s.range.map_or(0, |r| r.0);
+                let found: Vec<_> = found
+                    .into_vec(usize::MAX)
+                    .into_iter()
+                    .filter(|c| c.cause != CauseKind::Random)
+                    .map(|mut c| {
+                        c.evidence.offset = c.evidence.offset.map(|off| off + base);
+                        c
+                    })
+                    .collect();
+                o.causes.extend(found);
+            }
+            if !o.causes.is_empty() {
+                break;
+            }
+        }
+        if o.causes.is_empty() {
+            let secs: Vec<(String, u64, u64)> = sa
+                .iter()
+                .filter_map(|s| s.range.map(|(o, n)| (s.name.clone(), o, o + n)))
+                .filter(|(_, o, e)| e > o)
+                .collect();
+            let locate =
+                move |off: u64| {
+                    Some(secs.iter().find(|(_, s, e)| (*s..*e).contains(&off)).map_or_else(
+                        || "ELF headers".to_owned(),
+                        |(n, _, _)| format!("section {n}"),
+                    ))
+                };
+            binary::analyze(ctx, a, b, &rs, loc, &locate, &mut o.causes);
+        }
         if differing.is_empty() {
             // Differences outside sections (headers, segments).
             let shown = ctx.limits.hexdump_ranges.min(rs.len());

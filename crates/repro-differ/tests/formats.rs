@@ -413,3 +413,49 @@ fn user_rule_normalizes_only_its_scope() {
     assert_eq!(r.files[0].status, Status::Differs);
     assert!(!r.is_reproducible());
 }
+
+#[test]
+fn elf_build_path_in_debug_info_is_the_only_cause() {
+    if !have("gcc") {
+        eprintln!("SKIPPED: gcc not installed");
+        return;
+    }
+    // The same source compiled with -g under two build paths of different lengths: DWARF
+    // records the directory, and every later section shifts. Regression: the shifted offsets
+    // and headers were read as `random` bytes or 1999 `timestamps`; the cause is the path, in
+    // a string section.
+    // Many compilation units, so that the shifted DWARF offsets come first in the file, as in a
+    // real library.
+    let d = tempfile::tempdir().unwrap();
+    let build = |root: &Path| -> Vec<u8> {
+        let dir = root.join("srcdir/pkg");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = Vec::new();
+        for i in 0..150 {
+            let name = format!("unit{i}.c");
+            std::fs::write(dir.join(&name), format!("int f{i}(int x) {{ return x * {i}; }}\n"))
+                .unwrap();
+            files.push(name);
+        }
+        let st = Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-g", "-O1", "-shared", "-fPIC", "-Wl,--build-id=sha1", "-o", "libpkg.so"])
+            .args(&files)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::fs::read(dir.join("libpkg.so")).unwrap()
+    };
+    let a = build(&d.path().join("workspace"));
+    let b = build(&d.path().join("build/i-capture-the-path"));
+    let opts = CompareOptions {
+        hints: vec![("build_path".into(), "/build/i-capture-the-path".into())],
+        ..CompareOptions::default()
+    };
+    let r = diff_bytes_with(&a, &b, &opts);
+    let f = file(&r);
+    assert!(causes(f).iter().all(|c| *c == CauseKind::BuildPath), "{:#?}", f.causes);
+    let c = &f.causes[0];
+    assert_eq!(c.variation.as_deref(), Some("build_path"), "attributed cause first");
+    assert!(c.evidence.location.as_deref().unwrap().contains(".debug"), "{c:?}");
+}
