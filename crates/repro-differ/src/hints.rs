@@ -238,7 +238,12 @@ fn binary_epoch(r: &Region<'_>) -> Option<(usize, i64, i64)> {
         } else {
             (i64::from_le_bytes(xa.try_into().ok()?), i64::from_le_bytes(xb.try_into().ok()?))
         };
+        // Text read as an integer is not a timestamp: four or eight printable bytes (a shifted
+        // string in a string table, say) decode to "dates" by accident.
+        let text = |x: &[u8]| x.iter().all(|c| (0x20..0x7f).contains(c) || *c == 0);
         if va != vb
+            && !text(xa)
+            && !text(xb)
             && plausible_epoch(va)
             && plausible_epoch(vb)
             && va.abs_diff(vb) < 2 * 365 * 86_400
@@ -258,7 +263,8 @@ fn digits(b: &[u8], i: usize, n: usize) -> Option<u32> {
     if !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(s.iter().fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0')))
+    // `None` above u32::MAX: no plausible date field or epoch is that large.
+    s.iter().try_fold(0u32, |acc, &c| acc.checked_mul(10)?.checked_add(u32::from(c - b'0')))
 }
 
 fn is_digit_at(b: &[u8], i: Option<usize>) -> bool {
@@ -420,6 +426,14 @@ mod tests {
     }
 
     #[test]
+    fn ten_digit_numbers_above_u32_do_not_overflow() {
+        // Regression: a 10-digit run above u32::MAX in DWARF data panicked in `digits`.
+        assert!(date_tokens(b"x 9999999999 y 4294967296 z").is_empty());
+        assert_eq!(digits(b"4294967295", 0, 10), Some(u32::MAX));
+        assert_eq!(digits(b"4294967296", 0, 10), None);
+    }
+
+    #[test]
     fn finds_date_macro_strings() {
         let mut c = Causes::default();
         scan(
@@ -459,6 +473,19 @@ mod tests {
             &mut c,
         );
         assert!(c.has(CauseKind::Timestamps));
+
+        // Regression: printable bytes (here "ttle" vs "atle" in a string table) that happen to
+        // decode as dates days apart are text, not a timestamp.
+        let (a, b) = (*b"ttle", *b"atle");
+        let (va, vb) = (u32::from_le_bytes(a), u32::from_le_bytes(b));
+        assert!(plausible_epoch(i64::from(va)) && plausible_epoch(i64::from(vb)));
+        let mut c = Causes::default();
+        scan(
+            &Region { a: &a, a_off: 0, b: &b, b_off: 0, diff_in_a: Some((0, 1)), location: None },
+            &[],
+            &mut c,
+        );
+        assert!(!c.has(CauseKind::Timestamps));
     }
 
     #[test]
