@@ -80,8 +80,24 @@ impl Causes {
     }
 
     /// Most confident first, then by name; variation-attributed causes first among equals.
+    ///
+    /// A cause also found attributed to a variation is listed once, attributed; it takes the
+    /// unattributed finding's evidence when that shows both sides and its own does not.
     pub(crate) fn into_vec(self, max: usize) -> Vec<Cause> {
-        let mut v: Vec<Cause> = self.map.into_values().collect();
+        let mut map = self.map;
+        let attributed: Vec<(CauseKind, Option<String>)> =
+            map.keys().filter(|(_, v)| v.is_some()).cloned().collect();
+        for key in attributed {
+            if let Some(plain) = map.remove(&(key.0, None))
+                && let Some(c) = map.get_mut(&key)
+                && (c.evidence.text.is_none() || c.evidence.text_b.is_none())
+                && plain.evidence.text.is_some()
+                && plain.evidence.text_b.is_some()
+            {
+                c.evidence = plain.evidence;
+            }
+        }
+        let mut v: Vec<Cause> = map.into_values().collect();
         v.sort_by(|a, b| {
             b.confidence
                 .cmp(&a.confidence)
@@ -501,5 +517,20 @@ mod tests {
         let v = c.into_vec(10);
         assert_eq!(v[0].cause, CauseKind::Hostname);
         assert_eq!(v[0].variation.as_deref(), Some("hostname"));
+
+        // A build path found both by the hint and by the path scan is listed once, attributed,
+        // with the evidence that shows both sides.
+        let mut c = Causes::default();
+        let hints = vec![("build_path".to_owned(), "/build/i-capture-the-path".to_owned())];
+        scan(
+            &region(b"dir=/workspace/srcdir/x\0", b"dir=/build/i-capture-the-path/srcdir/x\0"),
+            &hints,
+            &mut c,
+        );
+        let v = c.into_vec(10);
+        assert_eq!(v.len(), 1, "{v:#?}");
+        assert_eq!(v[0].variation.as_deref(), Some("build_path"));
+        assert_eq!(v[0].evidence.text.as_deref(), Some("/workspace/srcdir/x"));
+        assert_eq!(v[0].evidence.text_b.as_deref(), Some("/build/i-capture-the-path/srcdir/x"));
     }
 }
