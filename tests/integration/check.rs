@@ -5,7 +5,9 @@
 
 use serde_json::Value;
 
-use crate::support::{docker_or_skip, repo_root, repro, run_containers};
+use crate::support::{
+    docker_or_skip, interrupt_and_wait, json_report, repo_root, repro, run_containers,
+};
 
 fn example(name: &str) -> String {
     repo_root().join("recipes/examples").join(format!("{name}.toml")).display().to_string()
@@ -14,15 +16,7 @@ fn example(name: &str) -> String {
 /// Runs `repro check ARGS --json -` and returns (exit code, report).
 fn check_json(args: &[&str]) -> (i32, Value) {
     let out = repro().arg("check").args(args).args(["--json", "-"]).output().expect("run repro");
-    let code = out.status.code().expect("exit code");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}); exit {code}\nstdout:\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (code, report)
+    json_report(&out)
 }
 
 fn file<'a>(report: &'a Value, path: &str) -> &'a Value {
@@ -427,20 +421,7 @@ fn ctrl_c_stops_explain_without_starting_queued_builds() {
         assert!(Instant::now() < deadline, "the hostname run never started: {seen:#?}");
     }
     std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("repro explain did not stop after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = interrupt_and_wait(&mut child);
     seen.extend(rx.try_iter());
     let err = seen.join("\n");
     assert_eq!(status.code(), Some(130), "{err}");

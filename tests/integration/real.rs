@@ -100,15 +100,7 @@ fn run_json(cmd: &str, dir: &Path, args: &[&str]) -> (i32, Value) {
         .args(["--json", "-"])
         .output()
         .expect("run repro");
-    let code = out.status.code().expect("exit code");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}); exit {code}\nstdout:\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (code, report)
+    crate::support::json_report(&out)
 }
 
 fn strings(v: &Value) -> Vec<String> {

@@ -59,3 +59,35 @@ pub fn run_containers(run_id: &str) -> Vec<String> {
         .expect("docker ps");
     String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect()
 }
+
+/// Exit code and JSON report of a finished `repro ... --json -` run; panics with its output
+/// when stdout is not a report.
+pub fn json_report(out: &std::process::Output) -> (i32, serde_json::Value) {
+    let code = out.status.code().expect("exit code");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}); exit {code}\nstdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, report)
+}
+
+/// Sends SIGINT to `child` and waits (at most a minute) for it to exit.
+pub fn interrupt_and_wait(child: &mut std::process::Child) -> std::process::ExitStatus {
+    use std::time::{Duration, Instant};
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("repro did not stop after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

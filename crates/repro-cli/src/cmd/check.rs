@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use repro::check::CheckOptions;
+use repro::check::{CheckError, CheckOptions, CheckOutcome};
 use repro::variations::VariationSet;
 
 use crate::cmd::common::{ReportOutput, SourceOpts};
@@ -80,19 +80,35 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let mut opts = args.common.options()?;
     opts.explain = args.explain;
+    run_flow(&args.common, &opts, ctx, "check", |o, sink| Box::pin(repro::check::check(o, sink)))
+}
+
+/// The future a flow (`check` or `explain`) returns.
+pub(crate) type FlowFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<CheckOutcome, CheckError>> + 'a>>;
+
+/// Runs `flow` and renders its report: exit 0 reproducible, 1 not, 130 after Ctrl-C.
+pub(crate) fn run_flow(
+    common: &BuildTwiceArgs,
+    opts: &CheckOptions,
+    ctx: &Ctx,
+    verb: &str,
+    flow: impl for<'a> FnOnce(&'a CheckOptions, repro_events::Sink) -> FlowFuture<'a>,
+) -> Result<u8> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let outcome = match rt.block_on(repro::check::check(&opts, ctx.sink())) {
+    let outcome = match rt.block_on(flow(opts, ctx.sink())) {
         Ok(o) => o,
         Err(e) if e.is_interrupted() => {
             crate::ui::print_error(&anyhow::Error::new(e));
             return Ok(EXIT_INTERRUPTED);
         }
         Err(e) => {
-            return Err(anyhow::Error::new(e)
-                .context(format!("cannot check {}", args.common.recipe.display())));
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot {verb} {}", common.recipe.display()))
+            );
         }
     };
-    args.common.output.emit(&outcome.report, ctx)?;
+    common.output.emit(&outcome.report, ctx)?;
     if let Some(k) = &outcome.kept {
         ctx.note(&format!("builds kept in {}", k.display()));
     }
