@@ -144,7 +144,7 @@ fn image_commands_without_a_daemon_give_one_clear_error() {
 
 /// Rebuilds the rootfs (about two minutes, needs the Debian mirror) against a lock whose digest
 /// and package versions were altered: the tool must list the package changes and refuse to load.
-/// Runs only with `REPRO_TEST_IMAGE_REBUILD=1`.
+/// Runs only with `REPRO_TEST_IMAGE_REBUILD=1` (`cargo xtask test` sets it under `CI`).
 #[test]
 fn a_rebuilt_rootfs_that_differs_from_the_lock_lists_package_changes() {
     if std::env::var_os("REPRO_TEST_IMAGE_REBUILD").is_none() {

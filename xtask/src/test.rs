@@ -3,7 +3,8 @@
 //! 1. builds the `repro` binary;
 //! 2. makes sure the pinned build image is loaded (`repro image build` is a no-op when it is);
 //! 3. fills the offline source mirror for the real recipes (`mirror-debian --from-recipes`);
-//! 4. runs `cargo test --workspace`, with `REPRO_MIRROR` pointing at the mirror.
+//! 4. runs `cargo test --workspace`, with `REPRO_TEST_MIRROR` pointing at the mirror (and, under
+//!    `CI`, `REPRO_TEST_IMAGE_REBUILD=1` so the rootfs rebuild test runs too).
 //!
 //! With `--no-docker` steps 2 and 3 are skipped (Docker tests then skip loudly, or fail under CI).
 
@@ -42,6 +43,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
         }
     }
     let _env = sh.push_env("REPRO_TEST_MIRROR", &mirror);
+    // In CI also rebuild the rootfs once (about 35 s): it proves mmdebstrap works on the machine
+    // and that a rootfs differing from the lock is refused with its package changes.
+    let _rebuild = std::env::var_os("CI").map(|_| sh.push_env("REPRO_TEST_IMAGE_REBUILD", "1"));
     let rest = &args.rest;
     cmd!(sh, "cargo test --workspace --no-fail-fast -- {rest...}").run().context("tests failed")?;
     Ok(())
