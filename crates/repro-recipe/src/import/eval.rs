@@ -1155,11 +1155,7 @@ impl Interp {
         let r = self.eval(&l.body);
         self.frames.pop();
         self.call_depth -= 1;
-        match r {
-            Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
-            Err(Ctrl::Break | Ctrl::Continue) => Ok(Value::Nothing),
-            Err(err) => Err(err),
-        }
+        returned(r)
     }
 
     fn call_function(
@@ -1174,11 +1170,7 @@ impl Interp {
         let r = self.call_function_inner(e, def, pos, kw);
         self.frames.pop();
         self.call_depth -= 1;
-        match r {
-            Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
-            Err(Ctrl::Break | Ctrl::Continue) => Ok(Value::Nothing),
-            Err(err) => Err(err),
-        }
+        returned(r)
     }
 
     fn call_function_inner(
@@ -2303,4 +2295,14 @@ fn builtin_value(name: &str) -> Option<Value> {
         return Some(Value::Builtin(name.to_owned()));
     }
     None
+}
+
+/// The value a function call yields: its last value or `return`ed value; a stray
+/// `break`/`continue` ends the call with `nothing`.
+fn returned(r: R<Value>) -> R<Value> {
+    match r {
+        Ok(v) | Err(Ctrl::Return(v)) => Ok(v),
+        Err(Ctrl::Break | Ctrl::Continue) => Ok(Value::Nothing),
+        Err(err) => Err(err),
+    }
 }

@@ -227,21 +227,26 @@ impl Parser {
     fn statement(&mut self) -> Result<Expr, SyntaxError> {
         self.enter()?;
         let lhs = self.tuple_expr()?;
-        let op = match &self.peek().tok {
-            Tok::Op(o @ ("=" | "+=" | "-=" | "*=" | "/=" | "^=" | "|=" | "&=")) => Some(*o),
-            _ => None,
-        };
-        let out = if let Some(op) = op {
-            self.advance();
-            self.skip_newlines();
-            let rhs = self.statement()?;
-            let loc = lhs.loc;
-            self.mk(ExprKind::Assign { op: op.into(), lhs: Box::new(lhs), rhs: Box::new(rhs) }, loc)
-        } else {
-            lhs
-        };
+        let out = self.assignment_tail(lhs, Self::statement)?;
         self.depth -= 1;
         Ok(out)
+    }
+
+    /// `lhs` alone, or `lhs op= rhs` with `rhs` parsed by `rhs` (right-associative).
+    fn assignment_tail(
+        &mut self,
+        lhs: Expr,
+        rhs: fn(&mut Self) -> Result<Expr, SyntaxError>,
+    ) -> Result<Expr, SyntaxError> {
+        let op = match &self.peek().tok {
+            Tok::Op(o @ ("=" | "+=" | "-=" | "*=" | "/=" | "^=" | "|=" | "&=")) => *o,
+            _ => return Ok(lhs),
+        };
+        self.advance();
+        self.skip_newlines();
+        let rhs = rhs(self)?;
+        let loc = lhs.loc;
+        Ok(self.mk(ExprKind::Assign { op: op.into(), lhs: Box::new(lhs), rhs: Box::new(rhs) }, loc))
     }
 
     /// `a` or the parenthesis-free tuple `a, b, c` (in statements and `return`).
@@ -320,19 +325,7 @@ impl Parser {
     fn assign(&mut self) -> Result<Expr, SyntaxError> {
         self.enter()?;
         let lhs = self.arrow()?;
-        let op = match &self.peek().tok {
-            Tok::Op(o @ ("=" | "+=" | "-=" | "*=" | "/=" | "^=" | "|=" | "&=")) => Some(*o),
-            _ => None,
-        };
-        let out = if let Some(op) = op {
-            self.advance();
-            self.skip_newlines();
-            let rhs = self.assign()?;
-            let loc = lhs.loc;
-            self.mk(ExprKind::Assign { op: op.into(), lhs: Box::new(lhs), rhs: Box::new(rhs) }, loc)
-        } else {
-            lhs
-        };
+        let out = self.assignment_tail(lhs, Self::assign)?;
         self.depth -= 1;
         Ok(out)
     }
