@@ -17,6 +17,7 @@ use std::path::Path;
 
 use sha2::Digest as _;
 
+pub mod compat;
 pub mod error;
 pub mod import;
 pub mod model;

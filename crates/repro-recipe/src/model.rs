@@ -86,14 +86,156 @@ pub enum Product {
     File { path: String, variable: String },
 }
 
-/// A dependency: another recipe, or a prebuilt artifact tarball.
+/// One `[[dependencies]]` entry: what the build needs, how to get it, and how it is used.
+///
+/// Where it comes from is [`Dependency::source`]: a JLL package by [`Dependency::name`]
+/// (resolved through a recipe index and then a JLL registry), a local recipe, or a prebuilt
+/// artifact tarball. How it is used is [`Dependency::kind`], as in BinaryBuilder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Dependency {
-    /// Another recipe by path relative to this one.
+pub struct Dependency {
+    /// The package name (`Ogg_jll`); required when the source is [`DependencySource::Jll`].
+    /// A name `Foo_jll` resolves to the recipe named `Foo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub kind: DependencyKind,
+    #[serde(flatten)]
+    pub source: DependencySource,
+    /// A Pkg compat specification the resolved version must satisfy (`"1.3"`, `"~1.2, 2"`);
+    /// parse it with [`crate::compat::VersionSpec`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compat: Option<String>,
+    /// Target triplets this dependency applies to; `None` means every target. A filter entry
+    /// matches a target as Pkg's `platforms_match` does (tags absent on one side are ignored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platforms: Option<Vec<String>>,
+}
+
+/// How a dependency is used, with BinaryBuilder's names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum DependencyKind {
+    /// Installed into `${prefix}` for the build; also a run-time dependency of the result.
+    #[default]
+    Dependency,
+    /// Installed into `${prefix}` for the build only.
+    BuildDependency,
+    /// Built for the host platform and installed into `${host_prefix}` for the build only.
+    HostBuildDependency,
+    /// Not installed for the build; recorded as a run-time dependency.
+    RuntimeDependency,
+}
+
+/// Where a dependency comes from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum DependencySource {
+    /// By [`Dependency::name`] only: a recipe of that name in the recipe index, else the JLL's
+    /// `Artifacts.toml` in a JLL registry.
+    Jll,
+    /// Another recipe, by path relative to this one.
     Recipe { path: String },
-    /// A prebuilt artifact tarball pinned by sha256.
-    Artifact { url: String, sha256: String },
+    /// A prebuilt artifact tarball pinned by sha256, and optionally by the `git-tree-sha1` of its
+    /// unpacked tree.
+    Artifact { url: String, sha256: String, git_tree_sha1: Option<String> },
+}
+
+impl DependencyKind {
+    /// All kinds, in declaration order.
+    pub const ALL: [DependencyKind; 4] = [
+        DependencyKind::Dependency,
+        DependencyKind::BuildDependency,
+        DependencyKind::HostBuildDependency,
+        DependencyKind::RuntimeDependency,
+    ];
+
+    /// The name as written in recipes and in BinaryBuilder (`"HostBuildDependency"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DependencyKind::Dependency => "Dependency",
+            DependencyKind::BuildDependency => "BuildDependency",
+            DependencyKind::HostBuildDependency => "HostBuildDependency",
+            DependencyKind::RuntimeDependency => "RuntimeDependency",
+        }
+    }
+
+    /// Whether the dependency is unpacked before the build (all kinds but `RuntimeDependency`).
+    pub fn is_installed(self) -> bool {
+        self != DependencyKind::RuntimeDependency
+    }
+
+    /// Whether it is built for (and installed into the prefix of) the host platform.
+    pub fn is_host(self) -> bool {
+        self == DependencyKind::HostBuildDependency
+    }
+}
+
+impl fmt::Display for DependencyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DependencyKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        DependencyKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            format!(
+                "{s:?} is not a dependency kind (expected one of {})",
+                DependencyKind::ALL.map(|k| k.as_str()).join(", ")
+            )
+        })
+    }
+}
+
+impl Dependency {
+    /// A [`DependencyKind::Dependency`] on the JLL package `name`, on every platform.
+    pub fn jll(name: impl Into<String>) -> Dependency {
+        Dependency {
+            name: Some(name.into()),
+            kind: DependencyKind::Dependency,
+            source: DependencySource::Jll,
+            compat: None,
+            platforms: None,
+        }
+    }
+
+    /// A [`DependencyKind::Dependency`] on the recipe at `path` (relative to this recipe).
+    pub fn recipe(path: impl Into<String>) -> Dependency {
+        Dependency {
+            name: None,
+            kind: DependencyKind::Dependency,
+            source: DependencySource::Recipe { path: path.into() },
+            compat: None,
+            platforms: None,
+        }
+    }
+
+    /// A [`DependencyKind::Dependency`] on a prebuilt artifact tarball.
+    pub fn artifact(url: impl Into<String>, sha256: impl Into<String>) -> Dependency {
+        Dependency {
+            name: None,
+            kind: DependencyKind::Dependency,
+            source: DependencySource::Artifact {
+                url: url.into(),
+                sha256: sha256.into(),
+                git_tree_sha1: None,
+            },
+            compat: None,
+            platforms: None,
+        }
+    }
+
+    /// A short label for messages: the name, else the recipe path or artifact URL.
+    pub fn label(&self) -> &str {
+        if let Some(name) = &self.name {
+            return name;
+        }
+        match &self.source {
+            DependencySource::Recipe { path } => path,
+            DependencySource::Artifact { url, .. } => url,
+            DependencySource::Jll => "",
+        }
+    }
 }
 
 /// `[normalize]`: recipe-specific rules for the normalizer.

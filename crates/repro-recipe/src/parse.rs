@@ -13,7 +13,10 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{Problem, RecipeError};
-use crate::model::{Dependency, IgnoreRule, NormalizeConfig, Product, Recipe, Source};
+use crate::model::{
+    Dependency, DependencyKind, DependencySource, IgnoreRule, NormalizeConfig, Product, Recipe,
+    Source,
+};
 use crate::validate::{self, Rule};
 
 /// Largest recipe file accepted, in bytes.
@@ -51,8 +54,8 @@ const SOURCE_KEYS: &[&str] = &[
 ];
 const PRODUCT_KINDS: &[&str] = &["library", "executable", "file"];
 const PRODUCT_KEYS: &[&str] = &["library", "executable", "file", "variable", "dir"];
-const DEPENDENCY_KINDS: &[&str] = &["recipe", "artifact"];
-const DEPENDENCY_KEYS: &[&str] = &["recipe", "artifact", "sha256"];
+const DEPENDENCY_KEYS: &[&str] =
+    &["name", "recipe", "artifact", "sha256", "git-tree-sha1", "kind", "compat", "platforms"];
 
 fn source_keys(kind: &str) -> &'static [&'static str] {
     match kind {
@@ -68,13 +71,6 @@ fn product_keys(kind: &str) -> &'static [&'static str] {
         "library" => &["library", "variable", "dir"],
         "executable" => &["executable", "variable", "dir"],
         _ => &["file", "variable"],
-    }
-}
-
-fn dependency_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "recipe" => &["recipe"],
-        _ => &["artifact", "sha256"],
     }
 }
 
@@ -524,20 +520,21 @@ impl<'s> Parser<'s> {
             self.missing(root, "platforms", "platforms = [\"x86_64-linux-gnu\"]");
             return None;
         };
-        let items = self.array(v, "platforms", "a list of target triplets")?;
+        self.platform_list(v, "platforms", "list at least one, e.g. platforms = [\"x86_64-linux-gnu\"]")
+    }
+
+    /// A non-empty list of distinct target triplets at `field`; `empty_help` says what to do
+    /// about an empty list.
+    fn platform_list(&mut self, v: &Val<'_>, field: &str, empty_help: &str) -> Option<Vec<String>> {
+        let items = self.array(v, field, "a list of target triplets")?;
         if items.is_empty() {
-            self.report(
-                &v.span(),
-                "platforms",
-                Rule::new("no platforms")
-                    .help("list at least one, e.g. platforms = [\"x86_64-linux-gnu\"]"),
-            );
+            self.report(&v.span(), field, Rule::new("no platforms").help(empty_help));
             return None;
         }
         let mut out = Some(Vec::new());
         let mut seen = BTreeSet::new();
         for (i, item) in items.iter().enumerate() {
-            let field = format!("platforms[{i}]");
+            let field = format!("{field}[{i}]");
             let Some(s) = self
                 .checked_str(item, &field, |s| validate::check_platform(s).map(|_| s.to_owned()))
             else {
@@ -771,33 +768,7 @@ impl<'s> Parser<'s> {
         let tables = self.table_list(root, "dependencies")?;
         let mut out = Some(Vec::new());
         for t in &tables {
-            let kind = self.entry_kind(
-                t,
-                DEPENDENCY_KINDS,
-                DEPENDENCY_KEYS,
-                dependency_keys,
-                &|kind, key| {
-                    (kind == "recipe" && key == "sha256").then(|| {
-                        Rule::new("`sha256` does not apply to recipe dependencies")
-                            .help("remove it: a recipe dependency is pinned by its own sources")
-                    })
-                },
-                "[[dependencies]]",
-            );
-            let dep = match kind {
-                Some("recipe") => self
-                    .req_str(t, "recipe", "", recipe_path)
-                    .map(|path| Dependency::Recipe { path }),
-                Some(_) => {
-                    let url =
-                        self.req_str(t, "artifact", "", |s| validate::url(s).map(|_| s.to_owned()));
-                    let sha256 =
-                        self.req_str(t, "sha256", "sha256 = \"<64 hex digits>\"", validate::sha256);
-                    url.zip(sha256).map(|(url, sha256)| Dependency::Artifact { url, sha256 })
-                }
-                None => None,
-            };
-            match dep {
+            match self.dependency(t) {
                 Some(d) => {
                     if let Some(o) = &mut out {
                         o.push(d);
@@ -807,6 +778,109 @@ impl<'s> Parser<'s> {
             }
         }
         out
+    }
+
+    /// One `[[dependencies]]` table: `name`, and/or exactly one of `recipe` and `artifact`
+    /// (`artifact` with `sha256` and optional `git-tree-sha1`); `kind`, `compat`, `platforms`.
+    fn dependency(&mut self, t: &Table<'_, '_>) -> Option<Dependency> {
+        let has = |k: &str| t.get(k).is_some();
+        let (is_recipe, is_artifact) = (has("recipe"), has("artifact"));
+        self.check_keys(t, DEPENDENCY_KEYS, &|_| None);
+        if is_recipe && is_artifact {
+            let span = t.map.get_key_value("artifact").map_or(t.span.clone(), |(k, _)| k.span());
+            self.report(
+                &span,
+                t.field("artifact"),
+                Rule::new(format!(
+                    "{} has both `recipe` and `artifact`, but a dependency comes from one of them",
+                    t.what()
+                ))
+                .help("keep one: a local recipe to build, or a prebuilt artifact to install"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for key in ["sha256", "git-tree-sha1"] {
+            if let (false, Some((k, _))) = (is_artifact, t.map.get_key_value(key)) {
+                let help = if is_recipe {
+                    "remove it: a recipe dependency is pinned by its own sources".to_owned()
+                } else {
+                    format!("`{key}` pins an `artifact = URL`; add the URL or remove `{key}`")
+                };
+                self.report(
+                    &k.span(),
+                    t.field(key),
+                    Rule::new(format!(
+                        "`{key}` does not apply to {} dependencies",
+                        if is_recipe { "recipe" } else { "JLL (by name)" }
+                    ))
+                    .help(help),
+                );
+                ok = false;
+            }
+        }
+        let name = self.opt_str(t, "name", validate::package_name);
+        if !is_recipe
+            && !is_artifact
+            && !has("name")
+            && !["name", "recipe", "artifact"]
+                .iter()
+                .any(|k| self.suggested.contains(&(t.field.clone(), (*k).to_owned())))
+        {
+            self.report(
+                &t.span.clone(),
+                t.field.clone(),
+                Rule::new(format!("{} has none of `name`, `recipe`, `artifact`", t.what())).help(
+                    "name the package (`name = \"Zlib_jll\"`), or point at a recipe \
+                     (`recipe = \"../zlib/recipe.toml\"`) or an artifact (`artifact = URL` with `sha256`)",
+                ),
+            );
+            ok = false;
+        }
+        let source = if is_recipe {
+            self.req_str(t, "recipe", "", recipe_path).map(|path| DependencySource::Recipe { path })
+        } else if is_artifact {
+            let url = self.req_str(t, "artifact", "", |s| validate::url(s).map(|_| s.to_owned()));
+            let sha256 =
+                self.req_str(t, "sha256", "sha256 = \"<64 hex digits>\"", validate::sha256);
+            let tree = self.opt_str(t, "git-tree-sha1", validate::git_tree_sha1);
+            match (url, sha256, tree) {
+                (Some(url), Some(sha256), Some(git_tree_sha1)) => {
+                    Some(DependencySource::Artifact { url, sha256, git_tree_sha1 })
+                }
+                _ => None,
+            }
+        } else {
+            Some(DependencySource::Jll)
+        };
+        let kind = self.opt_str(t, "kind", |s| {
+            s.parse::<DependencyKind>().map_err(|e| {
+                let names = DependencyKind::ALL.map(|k| k.as_str());
+                match validate::suggest(s, &names) {
+                    Some(best) => Rule::new(e).help(format!("did you mean {best:?}?")),
+                    None => Rule::new(e),
+                }
+            })
+        });
+        let compat = self.opt_str(t, "compat", validate::compat);
+        let platforms = match t.get("platforms") {
+            Some(v) => self
+                .platform_list(
+                    v,
+                    &t.field("platforms"),
+                    "remove `platforms` to use the dependency on every target, or list the targets that need it",
+                )
+                .map(Some),
+            None => Some(None),
+        };
+        let (name, source, kind, compat, platforms) = (name?, source?, kind?, compat?, platforms?);
+        ok.then_some(Dependency {
+            name,
+            kind: kind.unwrap_or_default(),
+            source,
+            compat,
+            platforms,
+        })
     }
 
     fn source_date_epoch(&mut self, root: &Table<'_, '_>) -> Option<i64> {

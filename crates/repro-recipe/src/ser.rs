@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Dependency, Product, Recipe, Source};
+use crate::model::{DependencyKind, DependencySource, Product, Recipe, Source};
 
 /// Serializes `recipe` to canonical recipe TOML (see the module docs).
 pub fn to_toml(recipe: &Recipe) -> String {
@@ -81,12 +81,22 @@ pub fn to_toml(recipe: &Recipe) -> String {
 
     for dep in &recipe.dependencies {
         w.push_str("\n[[dependencies]]\n");
-        match dep {
-            Dependency::Recipe { path } => kv(w, "recipe", &quote(path)),
-            Dependency::Artifact { url, sha256 } => {
+        opt(w, "name", dep.name.as_deref());
+        match &dep.source {
+            DependencySource::Jll => {}
+            DependencySource::Recipe { path } => kv(w, "recipe", &quote(path)),
+            DependencySource::Artifact { url, sha256, git_tree_sha1 } => {
                 kv(w, "artifact", &quote(url));
                 kv(w, "sha256", &quote(sha256));
+                opt(w, "git-tree-sha1", git_tree_sha1.as_deref());
             }
+        }
+        if dep.kind != DependencyKind::default() {
+            kv(w, "kind", &quote(dep.kind.as_str()));
+        }
+        opt(w, "compat", dep.compat.as_deref());
+        if let Some(platforms) = &dep.platforms {
+            kv(w, "platforms", &list(platforms));
         }
     }
 

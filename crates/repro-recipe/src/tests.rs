@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{Dependency, Problem, Product, Recipe, RecipeError, Source, load, parse_str, to_toml};
+use crate::{
+    Dependency, DependencyKind, DependencySource, Problem, Product, Recipe, RecipeError, Source, load, parse_str,
+    to_toml,
+};
 
 const TOP: &str = r#"name = "foo"
 version = "1.2.3"
@@ -13,6 +16,7 @@ platforms = ["x86_64-linux-gnu"]
 
 const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+const TREE: &str = "89abcdef0123456789abcdef0123456789abcdef";
 
 fn path() -> &'static Path {
     Path::new("dir/r.toml")
@@ -744,11 +748,8 @@ fn dependencies_parse_and_are_checked() {
     assert_eq!(
         r.dependencies,
         [
-            Dependency::Recipe { path: "../zlib/recipe.toml".into() },
-            Dependency::Artifact {
-                url: "https://a.org/Zlib.v1.3.1.x86_64-linux-gnu.tar.gz".into(),
-                sha256: SHA.into()
-            },
+            Dependency::recipe("../zlib/recipe.toml"),
+            Dependency::artifact("https://a.org/Zlib.v1.3.1.x86_64-linux-gnu.tar.gz", SHA),
         ]
     );
     let dep = |body: &str| doc("", &format!("[[dependencies]]\n{body}\n"));
@@ -756,12 +757,115 @@ fn dependencies_parse_and_are_checked() {
     assert_eq!(p.field, "dependencies[0].sha256");
     let p = one(&dep("recipe = \"/abs/recipe.toml\""));
     assert_eq!(p.field, "dependencies[0].recipe");
-    let p = one(&dep(&format!("recipe = \"../z/recipe.toml\"\nsha256 = \"{SHA}\"")));
+    let text = dep(&format!("recipe = \"../z/recipe.toml\"\nsha256 = \"{SHA}\""));
+    let p = one(&text);
     assert_eq!(p.message, "`sha256` does not apply to recipe dependencies");
+    assert_at(&p, &text, "sha256 =");
     // A misspelt kind: one problem, with the suggestion (no extra "has none of" problem).
     let p = one(&dep("recipie = \"../z/recipe.toml\"\n"));
     assert_eq!(p.field, "dependencies[0].recipie");
     assert_eq!(help(&p), "did you mean \"recipe\"?");
+}
+
+#[test]
+fn dependency_kinds_names_compat_and_platform_filters() {
+    let r = ok(&doc(
+        "",
+        &format!(
+            r#"[[dependencies]]
+name = "Ogg_jll"
+compat = " 1.3.5 "
+
+[[dependencies]]
+name = "Ninja_jll"
+kind = "HostBuildDependency"
+
+[[dependencies]]
+name = "Libiconv_jll"
+kind = "RuntimeDependency"
+platforms = ["x86_64-apple-darwin", "x86_64-w64-mingw32"]
+
+[[dependencies]]
+name = "Zlib_jll"
+artifact = "https://a.org/Zlib.tar.gz"
+sha256 = "{SHA}"
+git-tree-sha1 = "{TREE}"
+kind = "BuildDependency"
+"#
+        ),
+    ));
+    let d = &r.dependencies;
+    assert_eq!(d[0], Dependency { compat: Some("1.3.5".into()), ..Dependency::jll("Ogg_jll") });
+    assert_eq!(d[1].kind, DependencyKind::HostBuildDependency);
+    assert_eq!(d[1].source, DependencySource::Jll);
+    assert_eq!(d[2].kind, DependencyKind::RuntimeDependency);
+    assert_eq!(
+        d[2].platforms.as_deref(),
+        Some(&["x86_64-apple-darwin".to_owned(), "x86_64-w64-mingw32".to_owned()][..])
+    );
+    assert_eq!(
+        d[3].source,
+        DependencySource::Artifact {
+            url: "https://a.org/Zlib.tar.gz".into(),
+            sha256: SHA.into(),
+            git_tree_sha1: Some(TREE.into())
+        }
+    );
+    assert_eq!((d[3].kind, d[3].label()), (DependencyKind::BuildDependency, "Zlib_jll"));
+    // Kind, compat and filter are part of the recipe's identity.
+    let mut other = r.clone();
+    other.dependencies[0].kind = DependencyKind::BuildDependency;
+    assert_ne!(other.recipe_hash(), r.recipe_hash());
+    let mut other = r.clone();
+    other.dependencies[2].platforms = None;
+    assert_ne!(other.recipe_hash(), r.recipe_hash());
+    let back = parse_str(&to_toml(&r), path()).unwrap();
+    assert_eq!(back.dependencies, r.dependencies);
+}
+
+#[test]
+fn dependency_problems_point_at_the_field() {
+    let dep = |body: &str| doc("", &format!("[[dependencies]]\n{body}\n"));
+    let text = dep("name = \"Ogg_jll\"\nkind = \"BuildDependancy\"");
+    let p = one(&text);
+    assert_eq!(p.field, "dependencies[0].kind");
+    assert_at(&p, &text, "\"BuildDependancy\"");
+    assert_eq!(help(&p), "did you mean \"BuildDependency\"?");
+
+    let p = one(&dep("name = \"Ogg-jll\""));
+    assert_eq!((p.field.as_str(), help(&p)), ("dependencies[0].name", "try \"Ogg_jll\""));
+
+    let text = dep("name = \"Ogg_jll\"\ncompat = \"1.x\"");
+    let p = one(&text);
+    assert_eq!(p.field, "dependencies[0].compat");
+    assert!(p.message.contains("\"1.x\""), "{p:?}");
+    assert_at(&p, &text, "\"1.x\"");
+
+    let text = dep("name = \"Ogg_jll\"\nplatforms = [\"x86_64-linux-gnu\", \"x86_64-linux-gun\"]");
+    let p = one(&text);
+    assert_eq!(p.field, "dependencies[0].platforms[1]");
+    assert_eq!(help(&p), "did you mean \"x86_64-linux-gnu\"?");
+    let p = one(&dep("name = \"Ogg_jll\"\nplatforms = []"));
+    assert_eq!(p.field, "dependencies[0].platforms");
+
+    let text = dep("kind = \"BuildDependency\"");
+    let p = one(&text);
+    assert_eq!(p.message, "dependencies[0] has none of `name`, `recipe`, `artifact`");
+    let text = dep(&format!("name = \"Z_jll\"\nsha256 = \"{SHA}\""));
+    let p = one(&text);
+    assert_eq!(p.message, "`sha256` does not apply to JLL (by name) dependencies");
+    assert_at(&p, &text, "sha256");
+    let text = dep(&format!("recipe = \"../z/recipe.toml\"\ngit-tree-sha1 = \"{TREE}\""));
+    assert_eq!(one(&text).field, "dependencies[0].git-tree-sha1");
+    let text = dep(&format!("artifact = \"a.tar.gz\"\nsha256 = \"{SHA}\"\ngit-tree-sha1 = \"abc\""));
+    assert_eq!(one(&text).field, "dependencies[0].git-tree-sha1");
+    let text = dep(&format!("recipe = \"../z/recipe.toml\"\nartifact = \"a.tar.gz\"\nsha256 = \"{SHA}\""));
+    let p = one(&text);
+    assert_eq!(p.field, "dependencies[0].artifact");
+    assert!(p.message.contains("both `recipe` and `artifact`"), "{p:?}");
+    // A misspelt `name` is one problem with a suggestion.
+    let p = one(&dep("nmae = \"Ogg_jll\""));
+    assert_eq!(help(&p), "did you mean \"name\"?");
 }
 
 // ----- optional fields -----------------------------------------------------------------------
@@ -904,6 +1008,15 @@ recipe = "../zlib/recipe.toml"
 [[dependencies]]
 artifact = "https://a.org/Z.tar.gz"
 sha256 = "{SHA}"
+git-tree-sha1 = "{TREE}"
+name = "Z_jll"
+kind = "BuildDependency"
+
+[[dependencies]]
+name = "Ninja_jll"
+kind = "HostBuildDependency"
+compat = "~1.10, 1.11"
+platforms = ["x86_64-linux-gnu", "aarch64-linux-gnu-cxx11"]
 
 [[normalize.ignore]]
 name = "docs 'n' things"

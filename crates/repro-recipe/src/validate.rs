@@ -164,6 +164,38 @@ pub(crate) fn commit(s: &str) -> RuleResult<String> {
     )
 }
 
+/// A Julia `git-tree-sha1` (40 hex digits); returns the lowercase form.
+pub(crate) fn git_tree_sha1(s: &str) -> RuleResult<String> {
+    hex_digest(
+        s,
+        40,
+        "a git-tree-sha1",
+        "use the 40-digit `git-tree-sha1` of the unpacked tree (as in Artifacts.toml)",
+    )
+}
+
+/// A dependency's package name (`Ogg_jll`): a Julia identifier.
+pub(crate) fn package_name(s: &str) -> RuleResult<String> {
+    if !is_identifier(s) || s.len() > 255 {
+        let fixed = to_identifier(s.strip_suffix(".jl").unwrap_or(s));
+        return Err(Rule::new(format!(
+            "{s:?} is not a package name: use ASCII letters, digits and `_` (a JLL is named like \"Zlib_jll\")"
+        ))
+        .help(format!("try {fixed:?}")));
+    }
+    Ok(s.to_owned())
+}
+
+/// A Pkg compat specification (`"1.3"`, `"~1.2, 2"`, `">= 1.0"`); returned trimmed.
+pub(crate) fn compat(s: &str) -> RuleResult<String> {
+    match s.parse::<crate::compat::VersionSpec>() {
+        Ok(spec) => Ok(spec.to_string()),
+        Err(e) => Err(Rule::new(format!("invalid compat specification: {e}")).help(
+            "use Pkg's syntax: \"1.2\" (caret, the default), \"~1.2.3\", \"=1.2.3\", \">= 1.0\", \"1.2 - 1.5\", alternatives separated by commas",
+        )),
+    }
+}
+
 fn hex_digest(s: &str, len: usize, what: &str, help: &str) -> RuleResult<String> {
     let non_hex = s.chars().find(|c| !c.is_ascii_hexdigit());
     if let Some(c) = non_hex {

@@ -488,7 +488,7 @@ impl Ctx<'_> {
                     );
                 }
                 self.notes.push(format!("{kind} `{name}` is built from the local recipe {path}"));
-                Some(Dependency::Recipe { path: path.clone() })
+                Some(Dependency::recipe(path.clone()))
             }
             None => {
                 self.warn(

@@ -374,7 +374,7 @@ fn dependencies_warn_unless_mapped() {
             "../xz/recipe.toml",
             "../ninja/recipe.toml"
         ]
-        .map(|p| Dependency::Recipe { path: p.into() })
+        .map(Dependency::recipe)
     );
     // Only the host build dependency still warns: it lands in the target prefix.
     assert_eq!(warnings(&r).len(), 1, "{:?}", warnings(&r));
