@@ -520,7 +520,11 @@ impl<'s> Parser<'s> {
             self.missing(root, "platforms", "platforms = [\"x86_64-linux-gnu\"]");
             return None;
         };
-        self.platform_list(v, "platforms", "list at least one, e.g. platforms = [\"x86_64-linux-gnu\"]")
+        self.platform_list(
+            v,
+            "platforms",
+            "list at least one, e.g. platforms = [\"x86_64-linux-gnu\"]",
+        )
     }
 
     /// A non-empty list of distinct target triplets at `field`; `empty_help` says what to do
@@ -874,13 +878,7 @@ impl<'s> Parser<'s> {
             None => Some(None),
         };
         let (name, source, kind, compat, platforms) = (name?, source?, kind?, compat?, platforms?);
-        ok.then_some(Dependency {
-            name,
-            kind: kind.unwrap_or_default(),
-            source,
-            compat,
-            platforms,
-        })
+        ok.then_some(Dependency { name, kind: kind.unwrap_or_default(), source, compat, platforms })
     }
 
     fn source_date_epoch(&mut self, root: &Table<'_, '_>) -> Option<i64> {

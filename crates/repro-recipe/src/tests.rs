@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::{
-    Dependency, DependencyKind, DependencySource, Problem, Product, Recipe, RecipeError, Source, load, parse_str,
-    to_toml,
+    Dependency, DependencyKind, DependencySource, Problem, Product, Recipe, RecipeError, Source,
+    load, parse_str, to_toml,
 };
 
 const TOP: &str = r#"name = "foo"
@@ -857,9 +857,11 @@ fn dependency_problems_point_at_the_field() {
     assert_at(&p, &text, "sha256");
     let text = dep(&format!("recipe = \"../z/recipe.toml\"\ngit-tree-sha1 = \"{TREE}\""));
     assert_eq!(one(&text).field, "dependencies[0].git-tree-sha1");
-    let text = dep(&format!("artifact = \"a.tar.gz\"\nsha256 = \"{SHA}\"\ngit-tree-sha1 = \"abc\""));
+    let text =
+        dep(&format!("artifact = \"a.tar.gz\"\nsha256 = \"{SHA}\"\ngit-tree-sha1 = \"abc\""));
     assert_eq!(one(&text).field, "dependencies[0].git-tree-sha1");
-    let text = dep(&format!("recipe = \"../z/recipe.toml\"\nartifact = \"a.tar.gz\"\nsha256 = \"{SHA}\""));
+    let text =
+        dep(&format!("recipe = \"../z/recipe.toml\"\nartifact = \"a.tar.gz\"\nsha256 = \"{SHA}\""));
     let p = one(&text);
     assert_eq!(p.field, "dependencies[0].artifact");
     assert!(p.message.contains("both `recipe` and `artifact`"), "{p:?}");
