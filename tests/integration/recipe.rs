@@ -194,9 +194,9 @@ fn show_json_covers_every_kind() {
     );
     assert_eq!(
         v["dependencies"][0],
-        serde_json::json!({ "kind": "recipe", "path": "../zlib/recipe.toml" })
+        serde_json::json!({ "kind": "Dependency", "source": "recipe", "path": "../zlib/recipe.toml" })
     );
-    assert_eq!(v["dependencies"][1]["kind"], "artifact");
+    assert_eq!(v["dependencies"][1]["source"], "artifact");
     assert_eq!(v["environment"]["LC_ALL"], "C");
     assert_eq!(v["source_date_epoch"], 1_700_000_000);
     assert_eq!(v["normalize"]["ignore"][0]["paths"], serde_json::json!(["share/doc/**"]));

@@ -24,7 +24,7 @@ use crate::model::Version;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionSpec {
     /// `[lower, upper)` ranges; `upper = None` means unbounded.
-    ranges: Vec<(Version, Option<Version>)>,
+    ranges: Vec<Range>,
     text: String,
 }
 
@@ -102,13 +102,18 @@ fn next_after(p: &[u64]) -> Version {
     }
 }
 
-fn caret(p: &[u64]) -> (Version, Option<Version>) {
+/// A half-open range `[lower, upper)`; no upper bound is `None`.
+type Range = (Version, Option<Version>);
+/// A range operator's meaning for the version components after it.
+type RangeOf = fn(&[u64]) -> Range;
+
+fn caret(p: &[u64]) -> Range {
     // The first non-zero component (or the last given one) may not change.
     let fixed = p.iter().position(|&x| x != 0).map_or(p.len(), |i| i + 1).min(p.len());
     (lower(p), Some(next_after(&p[..fixed.max(1)])))
 }
 
-fn tilde(p: &[u64]) -> (Version, Option<Version>) {
+fn tilde(p: &[u64]) -> Range {
     let upper = match p {
         [_] | [0, 0, _] => next_after(p),
         _ => next_after(&p[..2]),
@@ -116,7 +121,7 @@ fn tilde(p: &[u64]) -> (Version, Option<Version>) {
     (lower(p), Some(upper))
 }
 
-fn range(s: &str) -> Result<(Version, Option<Version>), String> {
+fn range(s: &str) -> Result<Range, String> {
     if let Some((a, b)) = s.split_once(" - ") {
         let (a, b) = (parts(a)?, parts(b)?);
         let (lo, hi) = (lower(&a), next_after(&b));
@@ -125,7 +130,7 @@ fn range(s: &str) -> Result<(Version, Option<Version>), String> {
         }
         return Ok((lo, Some(hi)));
     }
-    let ops: [(&str, fn(&[u64]) -> (Version, Option<Version>)); 8] = [
+    let ops: [(&str, RangeOf); 8] = [
         (">=", |p| (lower(p), None)),
         ("≥", |p| (lower(p), None)),
         ("<=", |p| (Version { major: 0, minor: 0, patch: 0 }, Some(next_after(p)))),

@@ -135,7 +135,12 @@ pub enum DependencySource {
     Recipe { path: String },
     /// A prebuilt artifact tarball pinned by sha256, and optionally by the `git-tree-sha1` of its
     /// unpacked tree.
-    Artifact { url: String, sha256: String, git_tree_sha1: Option<String> },
+    Artifact {
+        url: String,
+        sha256: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        git_tree_sha1: Option<String>,
+    },
 }
 
 impl DependencyKind {

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use repro_recipe::{Dependency, Product, Recipe, Source};
+use repro_recipe::{DependencySource, Product, Recipe, Source};
 
 use crate::ui::Ctx;
 use crate::{EXIT_ERROR, EXIT_OK};
@@ -157,14 +157,22 @@ fn summary(r: &Recipe) -> String {
     if !r.dependencies.is_empty() {
         let _ = writeln!(w, "dependencies ({}):", r.dependencies.len());
         for d in &r.dependencies {
-            match d {
-                Dependency::Recipe { path } => {
-                    let _ = writeln!(w, "  recipe    {path}");
+            let from = match &d.source {
+                DependencySource::Jll => "JLL".to_owned(),
+                DependencySource::Recipe { path } => format!("recipe {path}"),
+                DependencySource::Artifact { url, sha256, .. } => {
+                    format!("artifact {url}  sha256 {}", short(sha256))
                 }
-                Dependency::Artifact { url, sha256 } => {
-                    let _ = writeln!(w, "  artifact  {url}  sha256 {}", short(sha256));
-                }
+            };
+            let mut extra = String::new();
+            if let Some(c) = &d.compat {
+                extra.push_str(&format!("  compat {c:?}"));
             }
+            if let Some(ps) = &d.platforms {
+                extra.push_str(&format!("  only on {}", ps.join(", ")));
+            }
+            let name = d.name.as_deref().unwrap_or("-");
+            let _ = writeln!(w, "  {:<19} {name:<20} {from}{extra}", d.kind.as_str());
         }
     }
     if !r.environment.is_empty() {
