@@ -5,6 +5,7 @@
 
 mod support;
 
+mod batch;
 mod build;
 mod check;
 mod diff;

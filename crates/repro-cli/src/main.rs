@@ -55,6 +55,11 @@ enum Command {
     Check(cmd::check::Args),
     /// Find which variation makes each differing file differ.
     Explain(cmd::explain::Args),
+    /// Write a CI pipeline (GitHub Actions, Buildkite) with one job per recipe × platform.
+    Plan(cmd::plan::Args),
+    /// Work with report files (merge per-job reports of a CI run).
+    #[command(subcommand)]
+    Report(cmd::report::ReportCommand),
     /// Convert recipes from other formats.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -74,6 +79,8 @@ fn main() -> ExitCode {
         Command::Check(a) => cmd::check::run(a, &ctx),
         Command::Explain(a) => cmd::explain::run(a, &ctx),
         Command::Import(c) => cmd::import::run(c, &ctx),
+        Command::Plan(a) => cmd::plan::run(a, &ctx),
+        Command::Report(c) => cmd::report::run(c, &ctx),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -62,6 +62,41 @@ struct Displayer {
     tty: bool,
     multi: MultiProgress,
     bars: Mutex<HashMap<String, ProgressBar>>,
+    batch: Mutex<BatchProgress>,
+}
+
+/// Totals of a batch run (jobs of many recipes × platforms).
+#[derive(Default)]
+struct BatchProgress {
+    total: usize,
+    done: usize,
+    unreproducible: usize,
+    failed: usize,
+    started: Option<std::time::Instant>,
+    bar: Option<ProgressBar>,
+}
+
+impl BatchProgress {
+    /// `3/20 done, 1 unreproducible, 0 failed, ETA 4m10s`.
+    fn line(&self) -> String {
+        let eta = match self.started {
+            Some(t) if self.done > 0 && self.done < self.total => {
+                let per = t.elapsed().as_secs_f64() / self.done as f64;
+                let left = (per * (self.total - self.done) as f64) as u64;
+                format!(", ETA {}m{:02}s", left / 60, left % 60)
+            }
+            _ => String::new(),
+        };
+        format!(
+            "{}/{} done, {} unreproducible, {} failed{eta}",
+            self.done, self.total, self.unreproducible, self.failed
+        )
+    }
+}
+
+/// A batch build label `job/build` → (`job`, `build`).
+fn split_job(label: &str) -> Option<(&str, &str)> {
+    label.split_once('/')
 }
 
 impl Displayer {
@@ -75,6 +110,7 @@ impl Displayer {
             tty,
             multi: MultiProgress::with_draw_target(target),
             bars: Mutex::new(HashMap::new()),
+            batch: Mutex::new(BatchProgress::default()),
         }
     }
 
@@ -137,6 +173,81 @@ impl EventSink for Displayer {
             Event::FetchFinished { source, origin, sha256 } => {
                 let short = sha256.get(..12).unwrap_or(&sha256);
                 self.finish(&source, format!("ok ({origin:?}, sha256 {short}…)").to_lowercase());
+            }
+            Event::BuildPhase { build, phase } if self.tty && split_job(&build).is_some() => {
+                let (job, label) = split_job(&build).unwrap_or_default();
+                self.bar(job).set_message(format!("{label}: {phase}"));
+            }
+            Event::BuildFinished { build, success, duration }
+                if self.tty && split_job(&build).is_some() =>
+            {
+                let (job, label) = split_job(&build).unwrap_or_default();
+                let what = if success { "finished" } else { "FAILED" };
+                self.bar(job)
+                    .set_message(format!("{label} {what} in {:.1}s", duration.as_secs_f64()));
+            }
+            Event::BuildOutput { build, line, .. }
+                if self.tty && self.verbose == 0 && split_job(&build).is_some() =>
+            {
+                let (job, label) = split_job(&build).unwrap_or_default();
+                let mut l = format!("{label} | {line}");
+                l.truncate(120);
+                self.bar(job).set_message(l);
+            }
+            Event::JobStarted { job, index, total } => {
+                let mut b = self.batch.lock().expect("batch progress poisoned");
+                b.total = total;
+                b.started.get_or_insert_with(std::time::Instant::now);
+                if self.tty {
+                    if b.bar.is_none() {
+                        let bar = self.multi.add(ProgressBar::new(total as u64));
+                        bar.set_style(
+                            ProgressStyle::with_template("{prefix:.bold} [{bar:24}] {msg}")
+                                .expect("valid template")
+                                .progress_chars("=> "),
+                        );
+                        bar.set_prefix("batch");
+                        b.bar = Some(bar);
+                    }
+                    let line = b.line();
+                    if let Some(bar) = &b.bar {
+                        bar.set_message(line);
+                    }
+                    drop(b);
+                    self.bar(&job).set_message("starting");
+                } else {
+                    drop(b);
+                    self.line(&format!("[{}/{total}] {job}: started", index + 1));
+                }
+            }
+            Event::JobFinished { job, outcome, duration } => {
+                let mut b = self.batch.lock().expect("batch progress poisoned");
+                b.done += 1;
+                match outcome.as_str() {
+                    "unreproducible" => b.unreproducible += 1,
+                    "failed" | "cancelled" | "skipped" => b.failed += 1,
+                    _ => {}
+                }
+                let line = b.line();
+                let msg = format!("{outcome} in {:.1}s", duration.as_secs_f64());
+                if let Some(bar) = &b.bar {
+                    bar.set_position(b.done as u64);
+                    bar.set_message(line.clone());
+                    if b.done >= b.total {
+                        bar.finish();
+                    }
+                }
+                drop(b);
+                if self.tty {
+                    if let Some(bar) =
+                        self.bars.lock().expect("progress bars poisoned").remove(&job)
+                    {
+                        bar.finish_and_clear();
+                    }
+                    self.line(&format!("{job}: {msg}"));
+                } else {
+                    self.line(&format!("{job}: {msg} ({line})"));
+                }
             }
             Event::BuildPhase { build, phase } => {
                 if self.tty {

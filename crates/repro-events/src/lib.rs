@@ -52,6 +52,10 @@ pub enum Event {
     FileCompared { path: String, status: String },
     /// A normalization rule touched a path.
     Normalized { rule: String, path: String },
+    /// A job of a batch (one recipe × platform) started; `index` counts from 0 of `total`.
+    JobStarted { job: String, index: usize, total: usize },
+    /// A job of a batch ended (`outcome`: reproducible, unreproducible, failed, cancelled, ...).
+    JobFinished { job: String, outcome: String, duration: Duration },
     /// A free-form note for the user (warnings the library wants shown).
     Note { level: Level, message: String },
 }

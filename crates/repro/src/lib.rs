@@ -1,5 +1,7 @@
-//! Orchestration: check, explain, build, diff.
+//! Orchestration: check, explain, build, diff, and batches of many recipes × platforms.
+pub mod batch;
 pub mod build;
 pub mod check;
 pub mod diff;
+pub mod plan;
 pub mod variations;

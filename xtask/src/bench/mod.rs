@@ -1,10 +1,12 @@
-//! `cargo xtask bench [build|diff|check|all]`.
+//! `cargo xtask bench [build|diff|check|plan|batch|all]`.
 
 use anyhow::Result;
 
+mod batch;
 mod build;
 mod check;
 mod diff;
+mod plan;
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -19,6 +21,10 @@ enum Which {
     Build,
     Diff,
     Check,
+    /// `repro plan` over the Yggdrasil corpus.
+    Plan,
+    /// A batch of 20 small recipes: CPU use and per-job overhead.
+    Batch,
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
@@ -32,5 +38,23 @@ pub(crate) fn run(args: Args) -> Result<()> {
     if all || args.which == Which::Check {
         check::run()?;
     }
+    if all || args.which == Which::Plan {
+        plan::run()?;
+    }
+    if all || args.which == Which::Batch {
+        batch::run()?;
+    }
     Ok(())
+}
+
+/// Builds `repro` in release mode and returns its path.
+pub(crate) fn release_repro(root: &std::path::Path) -> Result<std::path::PathBuf> {
+    let st = std::process::Command::new("cargo")
+        .args(["build", "--release", "--package", "repro-cli"])
+        .current_dir(root)
+        .status()?;
+    if !st.success() {
+        anyhow::bail!("cannot build repro");
+    }
+    Ok(root.join("target/release/repro"))
 }

@@ -14,11 +14,18 @@ use crate::{EXIT_DIFFERENT, EXIT_INTERRUPTED, EXIT_OK};
 /// Options shared by `check` and `explain`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct BuildTwiceArgs {
-    /// The recipe (recipe.toml, or a directory holding one).
-    pub(crate) recipe: PathBuf,
-    /// Target triplet (only the native x86_64-linux-gnu is built).
+    /// Recipes: a recipe file, a directory holding recipe.toml, or (for a batch) directories
+    /// searched for recipe files and globs. More than one recipe runs a batch.
+    #[arg(required = true, value_name = "RECIPE")]
+    pub(crate) recipes: Vec<PathBuf>,
+    /// Target triplet (only the native x86_64-linux-gnu is built). A batch takes a
+    /// comma-separated list, or `all` for every platform each recipe declares.
     #[arg(long, value_name = "TRIPLET")]
     pub(crate) platform: Option<String>,
+    /// Run as a batch even for one recipe: `--json` writes `repro-batch/1` with the job's
+    /// report beside it, and `--html` a dashboard directory (what `repro plan` jobs run).
+    #[arg(long)]
+    pub(crate) batch: bool,
     /// Edit the variations (repeatable): `none`, `all`, `default`, `+name`, `-name`, comma-separated,
     /// applied in order to the default set (everything but build_path). Names: time, hostname,
     /// domain, user, home, build_path, num_cpus, timezone, locale, umask, environment,
@@ -34,9 +41,10 @@ pub(crate) struct BuildTwiceArgs {
     /// Memory limit of each build, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 8192)]
     pub(crate) memory: i64,
-    /// Builds `explain` runs at once.
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 2)]
-    pub(crate) jobs: usize,
+    /// Builds at once (explain's builds; a batch's checks run two builds each). Default: the
+    /// cores, at most one per 2 GiB of memory.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub(crate) jobs: Option<usize>,
     /// Declare differences under GLOB benign (rule `ignore:<GLOB>`; repeatable).
     #[arg(long = "ignore", value_name = "GLOB")]
     pub(crate) ignore: Vec<String>,
@@ -50,18 +58,35 @@ pub(crate) struct BuildTwiceArgs {
 }
 
 impl BuildTwiceArgs {
+    /// Builds at once: `--jobs`, else what the cores and memory allow.
+    pub(crate) fn builds(&self) -> usize {
+        self.jobs
+            .unwrap_or_else(|| {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                repro::batch::default_builds(cores, crate::cmd::batch::total_memory())
+            })
+            .max(1)
+    }
+
+    /// True when the arguments name one recipe and one platform: the single-report flow.
+    pub(crate) fn is_single(&self) -> bool {
+        let [r] = self.recipes.as_slice() else { return false };
+        let one_platform = self.platform.as_deref().is_none_or(|p| !p.contains(',') && p != "all");
+        !self.batch && one_platform && (r.is_file() || r.join("recipe.toml").is_file())
+    }
+
     pub(crate) fn options(&self) -> Result<CheckOptions> {
         let fetch = repro_sources::FetchConfig::from_env_and_args(
             self.sources.cache.clone(),
             self.sources.mirrors.clone(),
         )?;
-        let mut o = CheckOptions::new(self.recipe.clone(), fetch);
+        let mut o = CheckOptions::new(self.recipes[0].clone(), fetch);
         o.platform = self.platform.clone();
         o.vary = VariationSet::parse(&self.vary)?;
         o.keep = self.keep.clone();
         o.timeout = std::time::Duration::from_secs(self.timeout);
         o.memory_bytes = Some(self.memory.saturating_mul(1 << 20));
-        o.jobs = self.jobs.max(1);
+        o.jobs = self.builds();
         o.diff.ignore_globs = self.ignore.clone();
         o.diff.normalize = !self.no_normalize;
         Ok(o)
@@ -95,6 +120,9 @@ pub(crate) fn run_flow(
     verb: &str,
     flow: impl for<'a> FnOnce(&'a CheckOptions, repro_events::Sink) -> FlowFuture<'a>,
 ) -> Result<u8> {
+    if !common.is_single() {
+        return crate::cmd::batch::run_batch(common, opts, ctx, verb == "explain");
+    }
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let outcome = match rt.block_on(flow(opts, ctx.sink())) {
         Ok(o) => o,
@@ -103,9 +131,8 @@ pub(crate) fn run_flow(
             return Ok(EXIT_INTERRUPTED);
         }
         Err(e) => {
-            return Err(
-                anyhow::Error::new(e).context(format!("cannot {verb} {}", common.recipe.display()))
-            );
+            return Err(anyhow::Error::new(e)
+                .context(format!("cannot {verb} {}", common.recipes[0].display())));
         }
     };
     common.output.emit(&outcome.report, ctx)?;

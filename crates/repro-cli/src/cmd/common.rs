@@ -29,6 +29,11 @@ pub(crate) struct ReportOutput {
     /// Write JUnit XML to FILE (or `-`): a `verdict` test case plus one per differing path.
     #[arg(long, value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
+    /// Write a self-contained HTML page to FILE (or `-`): verdict, normalizations, per-file
+    /// side-by-side diffs and hexdumps, causes, and the builds' variations. No scripts, no
+    /// network assets.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
     /// Print only statuses and causes, not diffs and hexdumps.
     #[arg(long)]
     pub(crate) brief: bool,
@@ -56,9 +61,13 @@ impl ReportOutput {
         if let Some(p) = &self.junit {
             write_out(p, &render::junit(report))?;
         }
-        let stdout_taken = [&self.json, &self.markdown, &self.diffoscope_json, &self.junit]
-            .iter()
-            .any(|p| p.as_deref() == Some(std::path::Path::new("-")));
+        if let Some(p) = &self.html {
+            write_out(p, &render::html(report, &render::HtmlOptions::default()))?;
+        }
+        let stdout_taken =
+            [&self.json, &self.markdown, &self.diffoscope_json, &self.junit, &self.html]
+                .iter()
+                .any(|p| p.as_deref() == Some(std::path::Path::new("-")));
         if stdout_taken {
             return Ok(());
         }

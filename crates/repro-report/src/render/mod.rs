@@ -1,11 +1,17 @@
 //! Renderers: pure functions from a [`Report`](crate::Report) to bytes.
 
+mod batch;
 mod diffoscope;
+mod html;
 mod junit;
 mod markdown;
 mod text;
 
+pub use batch::{
+    MARKDOWN_MAX_ROWS, batch_html, batch_json, batch_junit, batch_markdown, batch_summary_line,
+};
 pub use diffoscope::diffoscope_json;
+pub use html::{HtmlOptions, html};
 pub use junit::junit;
 pub use markdown::markdown;
 pub use text::{TextOptions, text};

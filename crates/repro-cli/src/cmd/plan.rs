@@ -1,0 +1,101 @@
+//! `repro plan`: write a CI pipeline with one job per recipe × platform (GitHub Actions
+//! workflow, Buildkite pipeline), dependencies as job dependencies.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use repro::plan::{Plan, PlanOptions};
+
+use crate::EXIT_OK;
+use crate::cmd::common::write_out;
+use crate::ui::Ctx;
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// Recipes: files, directories (searched for recipe files) or globs.
+    #[arg(required = true, value_name = "RECIPE")]
+    recipes: Vec<PathBuf>,
+    /// Target triplets, comma-separated or repeated; `all` = every platform each recipe
+    /// declares (default: each recipe's default target).
+    #[arg(long, value_name = "TRIPLETS", value_delimiter = ',')]
+    platform: Vec<String>,
+    /// Only recipes whose directory changed between two git commits, plus the recipes that
+    /// depend on them.
+    #[arg(long, value_name = "BASE..HEAD")]
+    changed: Option<String>,
+    /// Write a GitHub Actions workflow to FILE (or `-`).
+    #[arg(long, value_name = "FILE")]
+    github_actions: Option<PathBuf>,
+    /// Write a Buildkite pipeline to FILE (or `-`); more than 500 steps are split into
+    /// FILE, FILE's stem + `.part2.yml`, ..., each part uploading the next.
+    #[arg(long, value_name = "FILE")]
+    buildkite: Option<PathBuf>,
+    /// Shell commands that make `repro` available in each job.
+    #[arg(long, value_name = "SCRIPT")]
+    setup: Option<String>,
+    /// Extra argument for every `repro check` (repeatable), e.g. `--check-arg=--vary=all`.
+    #[arg(long = "check-arg", value_name = "ARG", allow_hyphen_values = true)]
+    check_args: Vec<String>,
+    /// GitHub Actions runner label.
+    #[arg(long, value_name = "LABEL", default_value = "ubuntu-latest")]
+    runs_on: String,
+}
+
+fn part_path(base: &Path, n: usize) -> PathBuf {
+    if n == 1 {
+        return base.to_owned();
+    }
+    let stem = base.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    base.with_file_name(format!("{stem}.part{n}.yml"))
+}
+
+pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
+    if args.github_actions.is_none() && args.buildkite.is_none() {
+        bail!(
+            "nothing to write: give --github-actions FILE and/or --buildkite FILE (`-` for stdout)"
+        );
+    }
+    let mut recipes = repro::batch::find_recipes(&args.recipes)?;
+    let root = std::env::current_dir().context("no current directory")?;
+    if let Some(range) = &args.changed {
+        let changed = repro::plan::changed_recipes(&root, range, &recipes)?;
+        let selected = repro::plan::with_dependents(&recipes, &changed);
+        recipes.retain(|r| selected.contains(r));
+        ctx.note(&format!("{} recipes changed in {range} (with their dependents)", recipes.len()));
+    }
+    let jobs = repro::batch::plan_jobs(&recipes, &args.platform);
+    for j in &jobs {
+        if let Some(e) = &j.error {
+            bail!("{e}");
+        }
+    }
+    let plan = Plan::new(jobs)?;
+    let mut opts = PlanOptions {
+        check_args: args.check_args,
+        runs_on: args.runs_on,
+        ..PlanOptions::default()
+    };
+    if let Some(s) = args.setup {
+        opts.setup = s;
+    }
+    if let Some(p) = &args.github_actions {
+        write_out(p, repro::plan::github_actions(&plan, &root, &opts)?.as_bytes())?;
+    }
+    if let Some(p) = &args.buildkite {
+        let name = |n: usize| part_path(p, n).display().to_string();
+        let parts = repro::plan::buildkite(&plan, &root, &opts, &name)?;
+        if parts.len() > 1 && p == Path::new("-") {
+            bail!(
+                "{} jobs need {} Buildkite uploads of at most {} steps: give --buildkite FILE",
+                plan.jobs.len(),
+                parts.len(),
+                repro::plan::BUILDKITE_MAX_STEPS
+            );
+        }
+        for (i, part) in parts.iter().enumerate() {
+            write_out(&part_path(p, i + 1), part.as_bytes())?;
+        }
+    }
+    ctx.note(&format!("planned {} jobs", plan.jobs.len()));
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,580 @@
+//! `repro plan`: the batch's graph serialized for an external CI engine.
+//!
+//! One engine job per recipe × platform runs `repro check RECIPE --platform P --batch --json
+//! reports/<id>/batch.json` and uploads `reports/<id>/` as an artifact; a last job downloads every
+//! artifact and runs `repro report merge`. A recipe's `dependencies` on other recipes of the
+//! plan become job dependencies (GitHub Actions `needs`, Buildkite `depends_on`).
+//!
+//! - GitHub Actions: jobs are grouped by dependency level (a recipe's level is one more than
+//!   its deepest dependency's) and split into matrix jobs of at most [`GHA_MAX_MATRIX`] entries;
+//!   a matrix job `needs` the matrix jobs holding its entries' dependencies.
+//! - Buildkite: one command step per job, keyed by job id; pipelines are split into uploads of
+//!   at most [`BUILDKITE_MAX_STEPS`] steps, each upload's last step uploading the next part.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::batch::BatchJob;
+
+/// Entries per GitHub Actions matrix (GitHub's limit).
+pub const GHA_MAX_MATRIX: usize = 256;
+/// Steps per `buildkite-agent pipeline upload` (Buildkite's recommended bound).
+pub const BUILDKITE_MAX_STEPS: usize = 500;
+
+/// Why a plan could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    #[error("git: {0}")]
+    Git(String),
+    #[error("recipe dependencies form a cycle through {0}")]
+    Cycle(String),
+    #[error("cannot write YAML: {0}")]
+    Yaml(String),
+}
+
+type Result<T, E = PlanError> = std::result::Result<T, E>;
+
+/// How the emitted jobs run repro.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Shell commands that make `repro` available on the runner (run before the check).
+    pub setup: String,
+    /// Extra arguments of every `repro check` (e.g. `--vary all`).
+    pub check_args: Vec<String>,
+    /// GitHub Actions `runs-on`.
+    pub runs_on: String,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            setup: "cargo install --locked --path crates/repro-cli".into(),
+            check_args: Vec::new(),
+            runs_on: "ubuntu-latest".into(),
+        }
+    }
+}
+
+/// A job of the plan with its resolved dependencies (indices into [`Plan::jobs`]).
+#[derive(Debug, Clone)]
+pub struct PlannedJob {
+    pub job: BatchJob,
+    /// Jobs this one needs (recipe dependencies on the same platform).
+    pub needs: Vec<usize>,
+    /// 0 for jobs without dependencies, else 1 + the deepest dependency's level.
+    pub level: usize,
+}
+
+/// Jobs with their dependency edges.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub jobs: Vec<PlannedJob>,
+}
+
+fn canon(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_owned())
+}
+
+/// The recipe files a recipe depends on (recipe dependencies; a directory stands for its
+/// `recipe.toml`), canonicalized. Unreadable recipes have none.
+fn recipe_deps(path: &Path) -> Vec<PathBuf> {
+    let Ok(recipe) = repro_recipe::load(path) else { return Vec::new() };
+    recipe
+        .dependencies
+        .iter()
+        .filter_map(|d| match d {
+            repro_recipe::Dependency::Recipe { path } => {
+                let p = recipe.dir.join(path);
+                Some(canon(&if p.is_dir() { p.join("recipe.toml") } else { p }))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+impl Plan {
+    /// Resolves dependencies between `jobs`: a job needs the job of each recipe it depends on
+    /// for the same platform (dependencies outside the plan are the check's own business).
+    pub fn new(jobs: Vec<BatchJob>) -> Result<Plan> {
+        let mut by_key: BTreeMap<(PathBuf, String), usize> = BTreeMap::new();
+        let canons: Vec<PathBuf> = jobs.iter().map(|j| canon(&j.recipe_path)).collect();
+        for (i, j) in jobs.iter().enumerate() {
+            by_key.insert((canons[i].clone(), j.job.platform.clone()), i);
+        }
+        let mut deps_of: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        let mut needs = Vec::with_capacity(jobs.len());
+        for (i, j) in jobs.iter().enumerate() {
+            let deps =
+                deps_of.entry(canons[i].clone()).or_insert_with(|| recipe_deps(&j.recipe_path));
+            let mut n: Vec<usize> = deps
+                .iter()
+                .filter_map(|d| by_key.get(&(d.clone(), j.job.platform.clone())).copied())
+                .filter(|&k| k != i)
+                .collect();
+            n.sort_unstable();
+            n.dedup();
+            needs.push(n);
+        }
+        let levels = levels(&needs, &jobs)?;
+        Ok(Plan {
+            jobs: jobs
+                .into_iter()
+                .zip(needs)
+                .zip(levels)
+                .map(|((job, needs), level)| PlannedJob { job, needs, level })
+                .collect(),
+        })
+    }
+}
+
+/// Longest-path levels by Kahn's algorithm; a cycle is an error naming one of its recipes.
+fn levels(needs: &[Vec<usize>], jobs: &[BatchJob]) -> Result<Vec<usize>> {
+    let n = needs.len();
+    let mut indegree: Vec<usize> = needs.iter().map(Vec::len).collect();
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ns) in needs.iter().enumerate() {
+        for &d in ns {
+            users[d].push(i);
+        }
+    }
+    let mut level = vec![0usize; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut done = 0;
+    while let Some(i) = ready.pop() {
+        done += 1;
+        for &u in &users[i] {
+            level[u] = level[u].max(level[i] + 1);
+            indegree[u] -= 1;
+            if indegree[u] == 0 {
+                ready.push(u);
+            }
+        }
+    }
+    if done < n {
+        let i = (0..n).find(|&i| indegree[i] > 0).unwrap_or(0);
+        return Err(PlanError::Cycle(jobs[i].recipe_path.display().to_string()));
+    }
+    Ok(level)
+}
+
+/// Recipes whose directory changed between `range`'s two commits (`BASE..HEAD`) in the git
+/// repository at `repo`: a `recipe.toml` is selected when anything under its directory changed,
+/// a single-file recipe when the file changed.
+pub fn changed_recipes(repo: &Path, range: &str, recipes: &[PathBuf]) -> Result<BTreeSet<PathBuf>> {
+    if !range.contains("..") || range.starts_with('-') {
+        return Err(PlanError::Git(format!("--changed wants BASE..HEAD, got {range:?}")));
+    }
+    let top = git(repo, &["rev-parse", "--show-toplevel"])?;
+    let top = PathBuf::from(top.trim());
+    let out = git(repo, &["diff", "--name-only", "-z", range, "--"])?;
+    let changed: Vec<PathBuf> =
+        out.split('\0').filter(|s| !s.is_empty()).map(|s| canon(&top).join(s)).collect();
+    let mut selected = BTreeSet::new();
+    for r in recipes {
+        let c = canon(r);
+        let scope = if c.file_name().is_some_and(|n| n == "recipe.toml") {
+            c.parent().map(Path::to_owned).unwrap_or_else(|| c.clone())
+        } else {
+            c.clone()
+        };
+        if changed.iter().any(|p| p.starts_with(&scope)) {
+            selected.insert(r.clone());
+        }
+    }
+    Ok(selected)
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| PlanError::Git(format!("cannot run git: {e}")))?;
+    if !out.status.success() {
+        return Err(PlanError::Git(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `selected` plus every recipe that depends on one of them, directly or not.
+pub fn with_dependents(recipes: &[PathBuf], selected: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
+    let deps: Vec<(PathBuf, Vec<PathBuf>)> =
+        recipes.iter().map(|r| (r.clone(), recipe_deps(r))).collect();
+    let mut chosen: BTreeSet<PathBuf> = selected.iter().map(|p| canon(p)).collect();
+    loop {
+        let before = chosen.len();
+        for (r, ds) in &deps {
+            if ds.iter().any(|d| chosen.contains(d)) {
+                chosen.insert(canon(r));
+            }
+        }
+        if chosen.len() == before {
+            break;
+        }
+    }
+    recipes.iter().filter(|r| chosen.contains(&canon(r))).cloned().collect()
+}
+
+/// Single-quote `s` for a POSIX shell.
+fn sh_quote(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:+,@".contains(&b)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn check_command(
+    j: &BatchJob,
+    opts: &PlanOptions,
+    recipe: &str,
+    platform: &str,
+    id: &str,
+) -> String {
+    let mut c =
+        vec!["repro".to_owned(), "check".to_owned(), sh_quote(recipe), "--batch".to_owned()];
+    if j.platform.is_some() || !platform.is_empty() {
+        c.push("--platform".into());
+        c.push(sh_quote(platform));
+    }
+    for a in &opts.check_args {
+        c.push(sh_quote(a));
+    }
+    let dir = format!("reports/{id}");
+    c.extend([
+        "--json".into(),
+        format!("{dir}/batch.json"),
+        "--html".into(),
+        format!("{dir}/html/"),
+    ]);
+    c.join(" ")
+}
+
+/// A path as the engine's checkout sees it: relative to `root` when inside it.
+fn rel(root: &Path, p: &Path) -> String {
+    let c = canon(p);
+    c.strip_prefix(canon(root))
+        .map(|r| r.display().to_string())
+        .unwrap_or_else(|_| p.display().to_string())
+}
+
+// ----------------------------------------------------------------------------------------
+// GitHub Actions
+
+#[derive(Serialize)]
+struct Workflow {
+    name: String,
+    on: BTreeMap<String, serde_yaml_ng::Value>,
+    permissions: BTreeMap<String, String>,
+    jobs: BTreeMap<String, GhaJob>,
+}
+
+#[derive(Serialize)]
+struct GhaJob {
+    name: String,
+    #[serde(rename = "runs-on")]
+    runs_on: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    needs: Vec<String>,
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    if_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strategy: Option<Strategy>,
+    #[serde(rename = "timeout-minutes")]
+    timeout_minutes: u32,
+    steps: Vec<Step>,
+}
+
+#[derive(Serialize)]
+struct Strategy {
+    #[serde(rename = "fail-fast")]
+    fail_fast: bool,
+    matrix: Matrix,
+}
+
+#[derive(Serialize)]
+struct Matrix {
+    include: Vec<BTreeMap<String, String>>,
+}
+
+#[derive(Serialize, Default)]
+struct Step {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    if_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uses: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    with: BTreeMap<String, serde_yaml_ng::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<String>,
+}
+
+fn checkout() -> Step {
+    Step { uses: Some("actions/checkout@v4".into()), ..Step::default() }
+}
+
+fn run_step(name: &str, run: String) -> Step {
+    Step { name: Some(name.into()), run: Some(run), ..Step::default() }
+}
+
+fn with(pairs: &[(&str, serde_yaml_ng::Value)]) -> BTreeMap<String, serde_yaml_ng::Value> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+}
+
+fn s(v: &str) -> serde_yaml_ng::Value {
+    serde_yaml_ng::Value::String(v.to_owned())
+}
+
+const MERGE_CMD: &str = "repro report merge reports --json merged/batch.json --junit merged/junit.xml --html merged/html/ --markdown \"$GITHUB_STEP_SUMMARY\"";
+
+/// A GitHub Actions workflow running `plan` (paths relative to the repository root `root`).
+pub fn github_actions(plan: &Plan, root: &Path, opts: &PlanOptions) -> Result<String> {
+    // Group job indices by level, then chunk each level.
+    let max_level = plan.jobs.iter().map(|j| j.level).max().unwrap_or(0);
+    let mut chunk_of = vec![0usize; plan.jobs.len()];
+    let mut chunks: Vec<Vec<usize>> = Vec::new();
+    for level in 0..=max_level {
+        let idx: Vec<usize> =
+            (0..plan.jobs.len()).filter(|&i| plan.jobs[i].level == level).collect();
+        for part in idx.chunks(GHA_MAX_MATRIX) {
+            for &i in part {
+                chunk_of[i] = chunks.len();
+            }
+            chunks.push(part.to_vec());
+        }
+    }
+    let width = chunks.len().to_string().len();
+    let chunk_name = |c: usize| format!("check-{:0width$}", c + 1);
+    let mut jobs = BTreeMap::new();
+    for (c, members) in chunks.iter().enumerate() {
+        let mut needs: BTreeSet<usize> = BTreeSet::new();
+        for &i in members {
+            needs.extend(plan.jobs[i].needs.iter().map(|&d| chunk_of[d]));
+        }
+        let include = members
+            .iter()
+            .map(|&i| {
+                let j = &plan.jobs[i].job;
+                let recipe = rel(root, &j.recipe_path);
+                let mut m = BTreeMap::new();
+                m.insert("id".to_owned(), j.job.id.clone());
+                m.insert("recipe".to_owned(), j.job.recipe.clone());
+                m.insert("platform".to_owned(), j.job.platform.clone());
+                m.insert(
+                    "command".to_owned(),
+                    check_command(j, opts, &recipe, &j.job.platform, &j.job.id),
+                );
+                m
+            })
+            .collect();
+        let steps = vec![
+            checkout(),
+            run_step("Set up repro", opts.setup.clone()),
+            run_step(
+                "Check ${{ matrix.recipe }} for ${{ matrix.platform }}",
+                "${{ matrix.command }}".into(),
+            ),
+            Step {
+                name: Some("Upload the report".into()),
+                if_: Some("always()".into()),
+                uses: Some("actions/upload-artifact@v4".into()),
+                with: with(&[
+                    ("name", s("repro-${{ matrix.id }}")),
+                    ("path", s("reports/${{ matrix.id }}/")),
+                    ("if-no-files-found", s("error")),
+                ]),
+                ..Step::default()
+            },
+        ];
+        jobs.insert(
+            chunk_name(c),
+            GhaJob {
+                name: format!(
+                    "repro check ${{{{ matrix.recipe }}}} ${{{{ matrix.platform }}}} ({})",
+                    chunk_name(c)
+                ),
+                runs_on: opts.runs_on.clone(),
+                needs: needs.into_iter().map(chunk_name).collect(),
+                if_: None,
+                strategy: Some(Strategy { fail_fast: false, matrix: Matrix { include } }),
+                timeout_minutes: 360,
+                steps,
+            },
+        );
+    }
+    jobs.insert(
+        "report".into(),
+        GhaJob {
+            name: "repro report".into(),
+            runs_on: opts.runs_on.clone(),
+            needs: (0..chunks.len()).map(chunk_name).collect(),
+            if_: Some("always()".into()),
+            strategy: None,
+            timeout_minutes: 60,
+            steps: vec![
+                checkout(),
+                run_step("Set up repro", opts.setup.clone()),
+                Step {
+                    name: Some("Download the reports".into()),
+                    uses: Some("actions/download-artifact@v4".into()),
+                    with: with(&[("pattern", s("repro-*")), ("path", s("reports"))]),
+                    ..Step::default()
+                },
+                run_step("Merge the reports", MERGE_CMD.into()),
+                Step {
+                    name: Some("Upload the merged report".into()),
+                    if_: Some("always()".into()),
+                    uses: Some("actions/upload-artifact@v4".into()),
+                    with: with(&[("name", s("repro-merged")), ("path", s("merged/"))]),
+                    ..Step::default()
+                },
+            ],
+        },
+    );
+    let mut on = BTreeMap::new();
+    on.insert("workflow_dispatch".to_owned(), serde_yaml_ng::Value::Null);
+    on.insert("pull_request".to_owned(), serde_yaml_ng::Value::Null);
+    let mut permissions = BTreeMap::new();
+    permissions.insert("contents".to_owned(), "read".to_owned());
+    let wf = Workflow { name: "repro".into(), on, permissions, jobs };
+    let body = serde_yaml_ng::to_string(&wf).map_err(|e| PlanError::Yaml(e.to_string()))?;
+    Ok(format!(
+        "# Generated by `repro plan`: one job per recipe × platform ({} jobs).\n{body}",
+        plan.jobs.len()
+    ))
+}
+
+// ----------------------------------------------------------------------------------------
+// Buildkite
+
+#[derive(Serialize)]
+struct Pipeline {
+    steps: Vec<BkStep>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum BkStep {
+    Command(BkCommand),
+    Wait(BkWait),
+}
+
+#[derive(Serialize)]
+struct BkWait {
+    wait: Option<String>,
+    continue_on_failure: bool,
+}
+
+#[derive(Serialize)]
+struct BkCommand {
+    label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    command: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    depends_on: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    artifact_paths: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_dependency_failure: Option<bool>,
+}
+
+/// Buildkite step keys allow letters, digits, `_`, `-` and `:`.
+fn bk_key(id: &str) -> String {
+    let k: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    format!("repro-{k}")
+}
+
+/// Buildkite pipelines for `plan`: one file's YAML per upload of at most
+/// [`BUILDKITE_MAX_STEPS`] steps. `part_name(n)` is the path (relative to the checkout) under
+/// which the caller writes part `n` (1-based); each part but the last ends with a step that
+/// uploads the next.
+pub fn buildkite(
+    plan: &Plan,
+    root: &Path,
+    opts: &PlanOptions,
+    part_name: &dyn Fn(usize) -> String,
+) -> Result<Vec<String>> {
+    // Dependencies first: order by level so that every step's dependencies are uploaded in
+    // the same or an earlier part.
+    let mut order: Vec<usize> = (0..plan.jobs.len()).collect();
+    order.sort_by_key(|&i| plan.jobs[i].level);
+    let mut steps: Vec<BkStep> = order
+        .iter()
+        .map(|&i| {
+            let p = &plan.jobs[i];
+            let j = &p.job;
+            let recipe = rel(root, &j.recipe_path);
+            BkStep::Command(BkCommand {
+                label: format!(":package: {} {}", j.job.recipe, j.job.platform),
+                key: Some(bk_key(&j.job.id)),
+                command: format!(
+                    "{}\n{}",
+                    opts.setup,
+                    check_command(j, opts, &recipe, &j.job.platform, &j.job.id)
+                ),
+                depends_on: p.needs.iter().map(|&d| bk_key(&plan.jobs[d].job.job.id)).collect(),
+                artifact_paths: Some(format!("reports/{}/**/*", j.job.id)),
+                allow_dependency_failure: None,
+            })
+        })
+        .collect();
+    steps.push(BkStep::Wait(BkWait { wait: None, continue_on_failure: true }));
+    steps.push(BkStep::Command(BkCommand {
+        label: ":bar_chart: repro report".into(),
+        key: Some("repro-report".into()),
+        command: format!(
+            "{}\nbuildkite-agent artifact download 'reports/*' .\nrepro report merge reports --json merged/batch.json --junit merged/junit.xml --html merged/html/ --markdown merged/summary.md\nbuildkite-agent annotate --style info < merged/summary.md",
+            opts.setup
+        ),
+        depends_on: Vec::new(),
+        artifact_paths: Some("merged/**/*".into()),
+        allow_dependency_failure: None,
+    }));
+    // Parts of at most BUILDKITE_MAX_STEPS steps: every part but the last keeps a slot for
+    // the step that uploads the next part.
+    let mut chunks: Vec<Vec<BkStep>> = Vec::new();
+    let mut remaining = steps.len();
+    let mut it = steps.into_iter();
+    while remaining > 0 {
+        let take =
+            if remaining <= BUILDKITE_MAX_STEPS { remaining } else { BUILDKITE_MAX_STEPS - 1 };
+        chunks.push(it.by_ref().take(take).collect());
+        remaining -= take;
+    }
+    let n = chunks.len();
+    let mut out = Vec::with_capacity(n);
+    for (k, mut chunk) in chunks.into_iter().enumerate() {
+        if k + 1 < n {
+            chunk.push(BkStep::Command(BkCommand {
+                label: format!(":pipeline: upload part {} of {n}", k + 2),
+                key: Some(format!("repro-upload-{}", k + 2)),
+                command: format!("buildkite-agent pipeline upload {}", sh_quote(&part_name(k + 2))),
+                depends_on: Vec::new(),
+                artifact_paths: None,
+                allow_dependency_failure: None,
+            }));
+        }
+        let body = serde_yaml_ng::to_string(&Pipeline { steps: chunk })
+            .map_err(|e| PlanError::Yaml(e.to_string()))?;
+        out.push(format!(
+            "# Generated by `repro plan` (part {} of {n}): one step per recipe × platform ({} jobs).\n{body}",
+            k + 1,
+            plan.jobs.len()
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,119 @@
+//! Benchmark: `repro plan` over the whole Yggdrasil corpus (`../shared/data/yggdrasil`, every
+//! `build_tarballs.jl` of the public repository).
+//!
+//! The corpus is unpacked into a temporary directory and each `build_tarballs.jl` is imported
+//! in-process (`repro_recipe::import::import_yggdrasil`) into a `recipe.toml` beside it; the
+//! recipes that import are then planned for every platform they declare, for GitHub Actions
+//! and Buildkite at once, `RUNS` times. Target: under 1 s.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+const RUNS: usize = 3;
+
+/// The corpus tarball (`REPRO_YGGDRASIL_CORPUS`, default `../shared/data/yggdrasil/*.tar.xz`).
+pub(crate) fn corpus_tarball(root: &Path) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("REPRO_YGGDRASIL_CORPUS") {
+        return Ok(PathBuf::from(p));
+    }
+    let dir = root.join("../shared/data/yggdrasil");
+    let found = std::fs::read_dir(&dir)
+        .with_context(|| format!("no corpus in {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with(".tar.xz"));
+    found.with_context(|| format!("no *.tar.xz in {}", dir.display()))
+}
+
+/// Unpacks the corpus into `dest` and imports every `build_tarballs.jl`; returns
+/// (build_tarballs.jl files, imported recipes).
+pub(crate) fn import_corpus(tarball: &Path, dest: &Path) -> Result<(usize, usize)> {
+    std::fs::create_dir_all(dest)?;
+    let st = Command::new("tar").arg("-xJf").arg(tarball).arg("-C").arg(dest).status()?;
+    if !st.success() {
+        bail!("cannot unpack {}", tarball.display());
+    }
+    let mut files = Vec::new();
+    collect(dest, &mut files, 0)?;
+    files.sort();
+    let mut ok = 0;
+    for f in &files {
+        let opts = repro_recipe::import::ImportOptions {
+            root: Some(dest.to_owned()),
+            ..Default::default()
+        };
+        if let Ok(r) = repro_recipe::import::import_yggdrasil(f, &opts) {
+            std::fs::write(f.with_file_name("recipe.toml"), r.toml)?;
+            ok += 1;
+        }
+    }
+    Ok((files.len(), ok))
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
+    if depth > 8 {
+        return Ok(());
+    }
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let t = e.file_type()?;
+        if t.is_dir() {
+            collect(&e.path(), out, depth + 1)?;
+        } else if t.is_file() && e.file_name() == "build_tarballs.jl" {
+            out.push(e.path());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn run() -> Result<()> {
+    let root = crate::test::repo_root();
+    let repro = crate::bench::release_repro(&root)?;
+    let tarball = corpus_tarball(&root)?;
+    let tmp = std::env::temp_dir().join(format!("repro-bench-plan-{}", std::process::id()));
+    let corpus = tmp.join("yggdrasil");
+    let t = Instant::now();
+    let (files, imported) = import_corpus(&tarball, &corpus)?;
+    println!("## Plan of the Yggdrasil corpus\n");
+    println!(
+        "{files} build_tarballs.jl, {imported} imported into recipe.toml ({:.1} s, not measured below).\n",
+        t.elapsed().as_secs_f64()
+    );
+    println!("| run | recipes | jobs | GitHub matrix jobs | Buildkite parts | wall (s) |");
+    println!("|---|---|---|---|---|---|");
+    let mut worst: f64 = 0.0;
+    for run in 1..=RUNS {
+        let (gha, bk) = (tmp.join("repro.yml"), tmp.join("pipeline.yml"));
+        let start = Instant::now();
+        let out = Command::new(&repro)
+            .arg("plan")
+            .arg(&corpus)
+            .args(["--platform", "all", "--github-actions"])
+            .arg(&gha)
+            .arg("--buildkite")
+            .arg(&bk)
+            .current_dir(&tmp)
+            .output()?;
+        let wall = start.elapsed().as_secs_f64();
+        if !out.status.success() {
+            bail!("repro plan failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let text = std::fs::read_to_string(&gha)?;
+        let jobs = text.matches("\n      - command: ").count();
+        let matrices = text.matches("\n  check-").count();
+        let parts = std::fs::read_dir(&tmp)?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("pipeline"))
+            .count();
+        worst = worst.max(wall);
+        println!("| {run} | {imported} | {jobs} | {matrices} | {parts} | {wall:.3} |");
+    }
+    println!(
+        "\nslowest plan: {worst:.3} s (target: under 1 s) — {}",
+        if worst < 1.0 { "met" } else { "NOT met" }
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
