@@ -63,7 +63,11 @@ fn recipe_text(name: &str, deps: &[&str]) -> String {
         "name = \"{name}\"\nversion = \"1.0.0\"\nplatforms = [\"x86_64-linux-gnu\", \"aarch64-linux-gnu\"]\nscript = \"true\"\n"
     );
     for d in deps {
-        s.push_str(&format!("\n[[dependencies]]\nrecipe = \"../{d}\"\n"));
+        match d.strip_suffix("_jll") {
+            // A JLL by name resolves to the planned recipe of that name.
+            Some(_) => s.push_str(&format!("\n[[dependencies]]\nname = \"{d}\"\n")),
+            None => s.push_str(&format!("\n[[dependencies]]\nrecipe = \"../{d}\"\n")),
+        }
     }
     s
 }
@@ -230,7 +234,7 @@ fn changed_selects_changed_recipes_and_their_dependents() {
     write(&d.join("recipes/a/recipe.toml"), &recipe_text("a", &[]));
     write(&d.join("recipes/b/recipe.toml"), &recipe_text("b", &[]));
     write(&d.join("recipes/c/recipe.toml"), &recipe_text("c", &["b"]));
-    write(&d.join("recipes/d/recipe.toml"), &recipe_text("d", &["c"]));
+    write(&d.join("recipes/d/recipe.toml"), &recipe_text("d", &["c_jll"]));
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "one"]);
@@ -251,7 +255,7 @@ fn changed_selects_changed_recipes_and_their_dependents() {
         }
     }
     names.sort();
-    assert_eq!(names, ["b", "c", "d"], "b changed; c and d depend on it");
+    assert_eq!(names, ["b", "c", "d"], "b changed; c depends on it, d on c (as c_jll)");
 
     let out = repro()
         .current_dir(d)

@@ -78,21 +78,52 @@ fn canon(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_owned())
 }
 
-/// The recipe files a recipe depends on (recipe dependencies; a directory stands for its
-/// `recipe.toml`), canonicalized. Unreadable recipes have none.
-fn recipe_deps(path: &Path) -> Vec<PathBuf> {
-    let Ok(recipe) = repro_recipe::load(path) else { return Vec::new() };
-    recipe
+/// A build-time dependency of a recipe on another recipe: its canonical file, or (for a JLL
+/// named `Foo_jll`) the recipe name `Foo`, and the targets it applies to (`None`: all).
+#[derive(Debug, Clone)]
+struct DepRef {
+    file: Option<PathBuf>,
+    name: Option<String>,
+    platforms: Option<Vec<String>>,
+}
+
+impl DepRef {
+    fn applies_to(&self, platform: &str) -> bool {
+        self.platforms.as_ref().is_none_or(|ps| ps.iter().any(|p| p == platform))
+    }
+
+    /// The planned recipe this dependency names, if any.
+    fn resolve<'a>(&self, names: &'a BTreeMap<String, PathBuf>) -> Option<&'a PathBuf> {
+        match (&self.file, &self.name) {
+            (Some(f), _) => names.values().find(|p| *p == f),
+            (None, Some(n)) => names.get(n.strip_suffix("_jll").unwrap_or(n)),
+            _ => None,
+        }
+    }
+}
+
+/// The build-time dependencies of a recipe on other recipes (`recipe = PATH`, a directory
+/// standing for its `recipe.toml`, or a JLL by name); run-time-only dependencies do not order
+/// builds. Unreadable recipes have none.
+fn recipe_deps(path: &Path) -> (Option<String>, Vec<DepRef>) {
+    let Ok(recipe) = repro_recipe::load(path) else { return (None, Vec::new()) };
+    let deps = recipe
         .dependencies
         .iter()
-        .filter_map(|d| match d {
-            repro_recipe::Dependency::Recipe { path } => {
-                let p = recipe.dir.join(path);
-                Some(canon(&if p.is_dir() { p.join("recipe.toml") } else { p }))
-            }
-            _ => None,
+        .filter(|d| d.kind != repro_recipe::DependencyKind::RuntimeDependency)
+        .filter_map(|d| {
+            let file = match &d.source {
+                repro_recipe::DependencySource::Recipe { path } => {
+                    let p = recipe.dir.join(path);
+                    Some(canon(&if p.is_dir() { p.join("recipe.toml") } else { p }))
+                }
+                repro_recipe::DependencySource::Jll => None,
+                _ => return None,
+            };
+            Some(DepRef { file, name: d.name.clone(), platforms: d.platforms.clone() })
         })
-        .collect()
+        .collect();
+    (Some(recipe.name), deps)
 }
 
 impl Plan {
@@ -104,14 +135,25 @@ impl Plan {
         for (i, j) in jobs.iter().enumerate() {
             by_key.insert((canons[i].clone(), j.job.platform.clone()), i);
         }
-        let mut deps_of: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        let mut deps_of: BTreeMap<PathBuf, Vec<DepRef>> = BTreeMap::new();
+        let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for (i, j) in jobs.iter().enumerate() {
+            if !deps_of.contains_key(&canons[i]) {
+                let (name, deps) = recipe_deps(&j.recipe_path);
+                if let Some(n) = name {
+                    names.entry(n).or_insert_with(|| canons[i].clone());
+                }
+                deps_of.insert(canons[i].clone(), deps);
+            }
+        }
         let mut needs = Vec::with_capacity(jobs.len());
         for (i, j) in jobs.iter().enumerate() {
-            let deps =
-                deps_of.entry(canons[i].clone()).or_insert_with(|| recipe_deps(&j.recipe_path));
-            let mut n: Vec<usize> = deps
+            let platform = &j.job.platform;
+            let mut n: Vec<usize> = deps_of[&canons[i]]
                 .iter()
-                .filter_map(|d| by_key.get(&(d.clone(), j.job.platform.clone())).copied())
+                .filter(|d| d.applies_to(platform))
+                .filter_map(|d| d.resolve(&names))
+                .filter_map(|d| by_key.get(&(d.clone(), platform.clone())).copied())
                 .filter(|&k| k != i)
                 .collect();
             n.sort_unstable();
@@ -206,13 +248,20 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
 
 /// `selected` plus every recipe that depends on one of them, directly or not.
 pub fn with_dependents(recipes: &[PathBuf], selected: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
-    let deps: Vec<(PathBuf, Vec<PathBuf>)> =
-        recipes.iter().map(|r| (r.clone(), recipe_deps(r))).collect();
+    let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut deps: Vec<(PathBuf, Vec<DepRef>)> = Vec::new();
+    for r in recipes {
+        let (name, ds) = recipe_deps(r);
+        if let Some(n) = name {
+            names.entry(n).or_insert_with(|| canon(r));
+        }
+        deps.push((r.clone(), ds));
+    }
     let mut chosen: BTreeSet<PathBuf> = selected.iter().map(|p| canon(p)).collect();
     loop {
         let before = chosen.len();
         for (r, ds) in &deps {
-            if ds.iter().any(|d| chosen.contains(d)) {
+            if ds.iter().filter_map(|d| d.resolve(&names)).any(|d| chosen.contains(d)) {
                 chosen.insert(canon(r));
             }
         }
