@@ -15,3 +15,4 @@ mod image;
 mod import;
 mod real;
 mod recipe;
+mod remote;
