@@ -16,3 +16,4 @@ mod import;
 mod real;
 mod recipe;
 mod remote;
+mod verify;

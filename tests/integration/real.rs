@@ -36,7 +36,7 @@ const DEFAULT_APPLIED: &[&str] = &[
 ];
 
 /// The offline source mirror: `REPRO_TEST_MIRROR`, else `<repo>/.repro-work/mirror`.
-fn mirror_dir() -> PathBuf {
+pub(crate) fn mirror_dir() -> PathBuf {
     match std::env::var_os("REPRO_TEST_MIRROR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => repo_root().join(".repro-work/mirror"),
@@ -51,7 +51,7 @@ fn mirror_has(mirror: &Path, url: &str, sha256: &str) -> bool {
 
 /// The recipe's directory, when Docker answers and the mirror serves every source; `None`
 /// (skipped loudly) otherwise. With `CI` set a missing source fails the test instead.
-fn recipe_or_skip(test: &str, recipe: &str) -> Option<PathBuf> {
+pub(crate) fn recipe_or_skip(test: &str, recipe: &str) -> Option<PathBuf> {
     if !docker_or_skip(test) {
         return None;
     }

@@ -5,6 +5,7 @@ use clap::Parser;
 
 mod bench;
 mod mirror;
+mod records;
 mod test;
 
 #[derive(Parser)]
@@ -16,6 +17,8 @@ enum Task {
     Bench(bench::Args),
     /// Download Debian source packages' original tarballs into a sha256-keyed source mirror.
     MirrorDebian(mirror::Args),
+    /// Rebuild real recipes and update their committed Artifacts.toml records.
+    Records(records::Args),
 }
 
 fn main() -> Result<()> {
@@ -23,5 +26,6 @@ fn main() -> Result<()> {
         Task::Test(a) => test::run(a),
         Task::Bench(a) => bench::run(a),
         Task::MirrorDebian(a) => mirror::run(a),
+        Task::Records(a) => records::run(a),
     }
 }

@@ -22,7 +22,10 @@ mod tarhash;
 mod tarread;
 mod unpack;
 
-pub use artifacts_toml::{artifacts_toml_entry, platform_keys};
+pub use artifacts_toml::{
+    ArtifactDownload, ArtifactEntry, ArtifactsTomlError, artifacts_toml_entry,
+    parse_artifacts_toml, platform_keys, upsert_artifacts_toml, write_artifacts_toml,
+};
 pub use compress::{
     Compression, decompressed_reader, detect_compression, open_decompressed, sniff_tarball,
 };

@@ -60,6 +60,14 @@ enum Command {
     /// Work with report files (merge per-job reports of a CI run).
     #[command(subcommand)]
     Report(cmd::report::ReportCommand),
+    /// Rebuild a recipe and compare it with a published Artifacts.toml record.
+    Verify(cmd::verify::Args),
+    /// Generate signing keys for attestations.
+    #[command(subcommand)]
+    Key(cmd::key::KeyCommand),
+    /// Check signed attestations and whether they agree.
+    #[command(subcommand)]
+    Attest(cmd::attest::AttestCommand),
     /// Convert recipes from other formats.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -81,6 +89,9 @@ fn main() -> ExitCode {
         Command::Import(c) => cmd::import::run(c, &ctx),
         Command::Plan(a) => cmd::plan::run(a, &ctx),
         Command::Report(c) => cmd::report::run(c, &ctx),
+        Command::Verify(a) => cmd::verify::run(a, &ctx),
+        Command::Key(c) => cmd::key::run(c, &ctx),
+        Command::Attest(c) => cmd::attest::run(c, &ctx),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -39,6 +39,10 @@ pub struct Report {
     /// Filled by `repro explain`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<ExplainSection>,
+    /// Filled by `repro verify`: the rebuild against a published record. When present, `files`
+    /// compare the published tree (`a`) with the rebuilt one (`b`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifySection>,
 }
 
 impl Report {
@@ -54,6 +58,7 @@ impl Report {
             truncated: Vec::new(),
             check: None,
             explain: None,
+            verify: None,
         }
     }
 
@@ -634,4 +639,97 @@ pub struct VariationRun {
 pub struct ExplainFile {
     pub path: String,
     pub variations: Vec<String>,
+}
+
+/// `repro verify`: a rebuild compared with a published `Artifacts.toml` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifySection {
+    pub verdict: VerifyVerdict,
+    /// Why the verdict is `mismatch` or `not_rebuildable`, in a sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The target triplet rebuilt.
+    pub platform: String,
+    /// The published entry.
+    pub record: RecordInfo,
+    /// The rebuilt artifact (absent when the build could not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuilt: Option<ArtifactInfo>,
+    /// Rebuilt `git-tree-sha1` equals the record's (what Pkg checks on install).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_tree_sha1_match: Option<bool>,
+    /// Rebuilt tarball sha256 equals the record's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256_match: Option<bool>,
+    /// The published tarball, when it was looked for (on any difference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PublishedInfo>,
+    /// Remarks (a sha256-only difference, a record without URL, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The verdict of `repro verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyVerdict {
+    /// The rebuild's `git-tree-sha1` equals the record's, and so does the tarball's sha256 (or
+    /// the published tarball was fetched and holds exactly the rebuilt tree).
+    Verified,
+    /// The rebuild differs from the record.
+    Mismatch,
+    /// The recipe could not be rebuilt here (see `reason`).
+    NotRebuildable,
+}
+
+impl VerifyVerdict {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyVerdict::Verified => "verified",
+            VerifyVerdict::Mismatch => "mismatch",
+            VerifyVerdict::NotRebuildable => "not_rebuildable",
+        }
+    }
+}
+
+impl fmt::Display for VerifyVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The entry of a published record that was verified.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordInfo {
+    /// The `Artifacts.toml` path or URL.
+    pub source: String,
+    /// The artifact name (`[[Name]]`).
+    pub name: String,
+    /// The entry's platform keys (`arch=x86_64, libc=glibc, os=linux`).
+    pub entry: String,
+    pub git_tree_sha1: String,
+    /// sha256 of the first download.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// URL of the first download.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The published tarball, fetched to compare it with the rebuild.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PublishedInfo {
+    pub url: String,
+    /// True when bytes matching the record's sha256 were found.
+    pub fetched: bool,
+    /// Where they came from (`cache`, `mirror`, `network`, `local`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// `git-tree-sha1` of the published tarball's contents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_tree_sha1: Option<String>,
+    /// Why it could not be fetched or read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

@@ -5,3 +5,4 @@ pub mod check;
 pub mod diff;
 pub mod plan;
 pub mod variations;
+pub mod verify;

@@ -45,6 +45,29 @@ pub(crate) struct Args {
     /// The image lock (default: REPRO_IMAGE_LOCK, else the repository's docker/image.lock).
     #[arg(long, value_name = "FILE")]
     lock: Option<PathBuf>,
+    /// Write or update the built platform's entry in this JLL-style Artifacts.toml (other
+    /// entries are kept; the file is replaced atomically).
+    #[arg(long, value_name = "FILE")]
+    artifacts_toml: Option<PathBuf>,
+    /// Where the tarball will be published: the entry's download URL is
+    /// `<URL>/<Name>.v<version>.<target>.tar.gz`. `{name}` and `{version}` in URL are replaced.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "REPRO_DOWNLOAD_URL_BASE",
+        default_value = DEFAULT_DOWNLOAD_URL_BASE
+    )]
+    download_url_base: String,
+}
+
+/// JuliaBinaryWrappers' release layout, where a JLL's tarballs are published.
+pub(crate) const DEFAULT_DOWNLOAD_URL_BASE: &str =
+    "https://github.com/JuliaBinaryWrappers/{name}_jll.jl/releases/download/{name}-v{version}+0";
+
+/// The download URL of `tarball` under `base` (placeholders `{name}`, `{version}`).
+pub(crate) fn download_url(base: &str, name: &str, version: &str, tarball: &str) -> String {
+    let base = base.replace("{name}", name).replace("{version}", version);
+    format!("{}/{tarball}", base.trim_end_matches('/'))
 }
 
 pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
@@ -80,7 +103,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let sink = ctx.sink();
     let result = rt.block_on(repro::build::build_recipe(&opts, sink));
-    let result = match result {
+    let mut result = match result {
         Ok(r) => r,
         Err(BuildError::Sandbox(e @ SandboxError::Interrupted { .. })) => {
             crate::ui::print_error(&anyhow::Error::new(e));
@@ -110,6 +133,29 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
             return Ok(crate::EXIT_ERROR);
         }
     };
+    let tarball_name = result
+        .tarball
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let url = download_url(&args.download_url_base, &result.name, &result.version, &tarball_name);
+    result.artifacts_toml = repro_artifact::artifacts_toml_entry(
+        &result.name,
+        &result.target,
+        &result.tarball,
+        Some(&url),
+    );
+    if let Some(path) = &args.artifacts_toml {
+        repro_artifact::write_artifacts_toml(
+            path,
+            &result.name,
+            &result.target,
+            &result.tarball,
+            Some(&url),
+        )?;
+        ctx.note(&format!("updated the {} entry of {}", result.target, path.display()));
+    }
     print_result(&result, args.json)?;
     Ok(EXIT_OK)
 }

@@ -100,12 +100,22 @@ pub(crate) struct Args {
     /// When unreproducible, also find which variation triggers each differing file.
     #[arg(long)]
     explain: bool,
+    #[command(flatten)]
+    attest: crate::cmd::attest::AttestOpts,
 }
 
 pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let mut opts = args.common.options()?;
     opts.explain = args.explain;
-    run_flow(&args.common, &opts, ctx, "check", |o, sink| Box::pin(repro::check::check(o, sink)))
+    let keys = args.attest.load_keys()?;
+    run_flow(
+        &args.common,
+        &opts,
+        ctx,
+        "check",
+        |o, sink| Box::pin(repro::check::check(o, sink)),
+        |report| args.attest.write(&keys, report, "check", ctx),
+    )
 }
 
 /// The future a flow (`check` or `explain`) returns.
@@ -119,6 +129,7 @@ pub(crate) fn run_flow(
     ctx: &Ctx,
     verb: &str,
     flow: impl for<'a> FnOnce(&'a CheckOptions, repro_events::Sink) -> FlowFuture<'a>,
+    after: impl FnOnce(&repro_report::Report) -> Result<()>,
 ) -> Result<u8> {
     if !common.is_single() {
         return crate::cmd::batch::run_batch(common, opts, ctx, verb == "explain");
@@ -135,6 +146,7 @@ pub(crate) fn run_flow(
                 .context(format!("cannot {verb} {}", common.recipes[0].display())));
         }
     };
+    after(&outcome.report)?;
     common.output.emit(&outcome.report, ctx)?;
     if let Some(k) = &outcome.kept {
         ctx.note(&format!("builds kept in {}", k.display()));

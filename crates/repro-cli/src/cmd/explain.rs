@@ -15,7 +15,12 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let opts = args.common.options()?;
-    run_flow(&args.common, &opts, ctx, "explain", |o, sink| {
-        Box::pin(repro::check::explain(o, sink))
-    })
+    run_flow(
+        &args.common,
+        &opts,
+        ctx,
+        "explain",
+        |o, sink| Box::pin(repro::check::explain(o, sink)),
+        |_| Ok(()),
+    )
 }

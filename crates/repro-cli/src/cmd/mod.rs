@@ -1,5 +1,6 @@
 //! One module per subcommand. Each has `Args` (clap) and `run(args, ctx) -> Result<u8>` (exit code).
 
+pub(crate) mod attest;
 pub(crate) mod batch;
 pub(crate) mod build;
 pub(crate) mod check;
@@ -10,6 +11,8 @@ pub(crate) mod fetch;
 pub(crate) mod hash;
 pub(crate) mod image;
 pub(crate) mod import;
+pub(crate) mod key;
 pub(crate) mod plan;
 pub(crate) mod recipe;
 pub(crate) mod report;
+pub(crate) mod verify;

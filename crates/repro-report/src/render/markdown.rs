@@ -12,7 +12,58 @@ pub fn markdown(report: &Report) -> Vec<u8> {
         Verdict::Reproducible => "**reproducible**",
         Verdict::Unreproducible => "**unreproducible**",
     };
-    let _ = writeln!(o, "## repro: {verdict}\n");
+    if let Some(v) = &report.verify {
+        let head = match v.verdict {
+            crate::VerifyVerdict::Verified => "**verified**",
+            crate::VerifyVerdict::Mismatch => "**mismatch**",
+            crate::VerifyVerdict::NotRebuildable => "**not rebuildable**",
+        };
+        let _ =
+            writeln!(o, "## repro verify: {head} ({} for {})\n", esc(&v.record.name), v.platform);
+        if let Some(r) = &v.reason {
+            let _ = writeln!(o, "{}\n", esc(r));
+        }
+        let _ = writeln!(o, "Record: `{}` ({})\n", code(&v.record.source), esc(&v.record.entry));
+        let yes = |m: Option<bool>| match m {
+            Some(true) => "match",
+            Some(false) => "**differs**",
+            None => "-",
+        };
+        let _ = writeln!(o, "| | record | rebuilt | |\n|---|---|---|---|");
+        let _ = writeln!(
+            o,
+            "| git-tree-sha1 | `{}` | `{}` | {} |",
+            v.record.git_tree_sha1,
+            v.rebuilt.as_ref().map_or("-", |a| a.git_tree_sha1.as_str()),
+            yes(v.git_tree_sha1_match)
+        );
+        let _ = writeln!(
+            o,
+            "| sha256 | `{}` | `{}` | {} |\n",
+            v.record.sha256.as_deref().unwrap_or("-"),
+            v.rebuilt.as_ref().map_or("-", |a| a.sha256.as_str()),
+            yes(v.sha256_match)
+        );
+        if let Some(pb) = &v.published {
+            let status = if pb.fetched { "fetched" } else { "not available" };
+            let _ = writeln!(o, "Published tarball: `{}` ({status})\n", code(&pb.url));
+            if let Some(e) = &pb.error {
+                let _ = writeln!(o, "> {}\n", esc(e));
+            }
+        }
+        for n in &v.notes {
+            let _ = writeln!(o, "- {}", esc(n));
+        }
+        if !v.notes.is_empty() {
+            o.push('\n');
+        }
+        if report.inputs.is_none() {
+            return o.into_bytes();
+        }
+        let _ = writeln!(o, "### Published (a) versus rebuilt (b): {verdict}\n");
+    } else {
+        let _ = writeln!(o, "## repro: {verdict}\n");
+    }
     if let Some(inputs) = &report.inputs {
         let _ = writeln!(o, "- a: `{}` ({})", inputs.a.path, inputs.a.kind);
         let _ = writeln!(o, "- b: `{}` ({})\n", inputs.b.path, inputs.b.kind);

@@ -54,8 +54,16 @@ pub fn text(report: &Report, opts: &TextOptions) -> Vec<u8> {
         Verdict::Reproducible => p.green(&p.bold("reproducible")),
         Verdict::Unreproducible => p.red(&p.bold("unreproducible")),
     };
-    let _ = writeln!(o, "verdict: {verdict}");
-    let _ = writeln!(o, "summary: {}", super::summary_line(report));
+    if let Some(v) = &report.verify {
+        verify_block(&mut o, v, &p);
+        if report.inputs.is_some() {
+            let _ = writeln!(o, "\n{}", p.bold("published (a) versus rebuilt (b):"));
+        }
+    }
+    if report.verify.is_none() || report.inputs.is_some() {
+        let _ = writeln!(o, "verdict: {verdict}");
+        let _ = writeln!(o, "summary: {}", super::summary_line(report));
+    }
     if let Some(inputs) = &report.inputs {
         let _ = writeln!(o, "a: {} ({})", inputs.a.path, inputs.a.kind);
         let _ = writeln!(o, "b: {} ({})", inputs.b.path, inputs.b.kind);
@@ -126,6 +134,60 @@ pub fn text(report: &Report, opts: &TextOptions) -> Vec<u8> {
         }
     }
     o.into_bytes()
+}
+
+fn verify_block(o: &mut String, v: &crate::VerifySection, p: &Paint) {
+    use crate::VerifyVerdict;
+    let verdict = match v.verdict {
+        VerifyVerdict::Verified => p.green(&p.bold("verified")),
+        VerifyVerdict::Mismatch => p.red(&p.bold("mismatch")),
+        VerifyVerdict::NotRebuildable => p.yellow(&p.bold("not rebuildable")),
+    };
+    let _ = writeln!(o, "verify: {verdict} ({} for {})", v.record.name, v.platform);
+    if let Some(r) = &v.reason {
+        let _ = writeln!(o, "  reason: {r}");
+    }
+    let _ = writeln!(o, "  record: {} [{}]", v.record.source, v.record.entry);
+    let mark = |m: Option<bool>| match m {
+        Some(true) => p.green("match"),
+        Some(false) => p.red("differs"),
+        None => "-".to_owned(),
+    };
+    let rebuilt_tree = v.rebuilt.as_ref().map_or("-", |a| a.git_tree_sha1.as_str());
+    let rebuilt_sha = v.rebuilt.as_ref().map_or("-", |a| a.sha256.as_str());
+    let _ = writeln!(
+        o,
+        "  git-tree-sha1  record {}  rebuilt {}  {}",
+        v.record.git_tree_sha1,
+        rebuilt_tree,
+        mark(v.git_tree_sha1_match)
+    );
+    let _ = writeln!(
+        o,
+        "  sha256         record {}  rebuilt {}  {}",
+        v.record.sha256.as_deref().unwrap_or("-"),
+        rebuilt_sha,
+        mark(v.sha256_match)
+    );
+    if let Some(pb) = &v.published {
+        if pb.fetched {
+            let _ = writeln!(
+                o,
+                "  published tarball: {} (from {}, git-tree-sha1 {})",
+                pb.url,
+                pb.origin.as_deref().unwrap_or("?"),
+                pb.git_tree_sha1.as_deref().unwrap_or("?")
+            );
+        } else {
+            let _ = writeln!(o, "  published tarball: {} not available", pb.url);
+        }
+        if let Some(e) = &pb.error {
+            let _ = writeln!(o, "    {}", p.yellow(e));
+        }
+    }
+    for n in &v.notes {
+        let _ = writeln!(o, "  note: {n}");
+    }
 }
 
 fn file_block(o: &mut String, f: &FileReport, p: &Paint, opts: &TextOptions) {
