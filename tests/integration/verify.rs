@@ -289,6 +289,41 @@ fn build_records_its_entry_and_verify_confirms_it() {
     assert_eq!(subject["digest"]["gitTreeSha1"], tree);
     assert_eq!(subject["digest"]["sha256"], sha);
 
+    // `check --attest`: the control build's artifact is the subject, and the check's and the
+    // verify's attestations (two keys) agree on it.
+    let (k2, p2) = generate_key(keys.path(), "k2");
+    let catt = d.path().join("check.att.json");
+    let out = repro()
+        .env("REPRO_RUN_ID", &run)
+        .arg("check")
+        .arg(&recipe)
+        .arg("--attest")
+        .arg(&catt)
+        .arg("--sign-key")
+        .arg(&k2)
+        .args(["--builder-id", "second-rebuilder", "--json", "-"])
+        .output()
+        .unwrap();
+    let (code, _) = json_report(&out);
+    assert_eq!(code, 0);
+    let out = repro()
+        .args(["attest", "verify"])
+        .arg(&att)
+        .arg(&catt)
+        .args([
+            "--key".as_ref(),
+            p.as_os_str(),
+            "--key".as_ref(),
+            p2.as_os_str(),
+            "--json".as_ref(),
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_str(&ok_or_panic("attest verify of two", &out)).unwrap();
+    assert_eq!(v["agree"], true, "{v:#}");
+    assert_eq!(v["subjects"][0]["keys"].as_array().unwrap().len(), 2, "{v:#}");
+    assert_eq!(v["files"][1]["verdict"], "reproducible");
+
     // A recipe whose build fails is "not rebuildable" (exit 2) with the reason, and no
     // attestation is written.
     let broken = hello_variant(&d.path().join("broken"), "echo cannot build >&2; exit 3");

@@ -807,6 +807,8 @@ mod tests {
         let err = r.entry("X", "aarch64-linux-gnu").unwrap_err().to_string();
         assert!(err.contains("no `[[X]]` entry for aarch64-linux-gnu"), "{err}");
         assert!(err.contains("arch=x86_64"), "{err}");
+        let url = format!("file://{}", rec.join("Artifacts.toml").display());
+        assert_eq!(load_record(&url).unwrap().entries, r.entries);
         let err = load_record(f.path("nope").to_str().unwrap()).unwrap_err().to_string();
         assert!(err.contains("nope"), "{err}");
     }
