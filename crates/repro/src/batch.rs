@@ -194,6 +194,8 @@ pub struct BatchJob {
     pub platform: Option<String>,
     /// Set when the recipe could not be read: the job fails with this message without running.
     pub error: Option<String>,
+    /// The recipe as read when the job was planned.
+    pub recipe: Option<Arc<repro_recipe::Recipe>>,
 }
 
 /// Recipes × platforms. `platforms` empty means each recipe's default target; `all` in it
@@ -213,6 +215,7 @@ pub fn plan_jobs(recipes: &[PathBuf], platforms: &[String]) -> Vec<BatchJob> {
                     recipe_path: path.clone(),
                     platform: None,
                     error: Some(e.to_string()),
+                    recipe: None,
                 });
                 continue;
             }
@@ -230,11 +233,18 @@ pub fn plan_jobs(recipes: &[PathBuf], platforms: &[String]) -> Vec<BatchJob> {
                 .map(|p| (Some(p.clone()), p.clone()))
                 .collect()
         };
+        let recipe = Arc::new(recipe);
         for (platform, label) in targets {
             let mut job = Job::new(&recipe.name, &label, Outcome::Cancelled);
             job.version = Some(recipe.version.to_string());
             job.recipe_path = Some(path.display().to_string());
-            jobs.push(BatchJob { job, recipe_path: path.clone(), platform, error: None });
+            jobs.push(BatchJob {
+                job,
+                recipe_path: path.clone(),
+                platform,
+                error: None,
+                recipe: Some(recipe.clone()),
+            });
         }
     }
     // Two recipes of the same name and platform (e.g. copies in two directories) keep

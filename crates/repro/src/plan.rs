@@ -93,9 +93,9 @@ impl DepRef {
     }
 
     /// The planned recipe this dependency names, if any.
-    fn resolve<'a>(&self, names: &'a BTreeMap<String, PathBuf>) -> Option<&'a PathBuf> {
+    fn resolve<'a>(&'a self, names: &'a BTreeMap<String, PathBuf>) -> Option<&'a PathBuf> {
         match (&self.file, &self.name) {
-            (Some(f), _) => names.values().find(|p| *p == f),
+            (Some(f), _) => Some(f),
             (None, Some(n)) => names.get(n.strip_suffix("_jll").unwrap_or(n)),
             _ => None,
         }
@@ -106,7 +106,13 @@ impl DepRef {
 /// standing for its `recipe.toml`, or a JLL by name); run-time-only dependencies do not order
 /// builds. Unreadable recipes have none.
 fn recipe_deps(path: &Path) -> (Option<String>, Vec<DepRef>) {
-    let Ok(recipe) = repro_recipe::load(path) else { return (None, Vec::new()) };
+    match repro_recipe::load(path) {
+        Ok(recipe) => deps_of_recipe(&recipe),
+        Err(_) => (None, Vec::new()),
+    }
+}
+
+fn deps_of_recipe(recipe: &repro_recipe::Recipe) -> (Option<String>, Vec<DepRef>) {
     let deps = recipe
         .dependencies
         .iter()
@@ -123,7 +129,7 @@ fn recipe_deps(path: &Path) -> (Option<String>, Vec<DepRef>) {
             Some(DepRef { file, name: d.name.clone(), platforms: d.platforms.clone() })
         })
         .collect();
-    (Some(recipe.name), deps)
+    (Some(recipe.name.clone()), deps)
 }
 
 impl Plan {
@@ -139,7 +145,10 @@ impl Plan {
         let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
         for (i, j) in jobs.iter().enumerate() {
             if !deps_of.contains_key(&canons[i]) {
-                let (name, deps) = recipe_deps(&j.recipe_path);
+                let (name, deps) = match &j.recipe {
+                    Some(r) => deps_of_recipe(r),
+                    None => recipe_deps(&j.recipe_path),
+                };
                 if let Some(n) = name {
                     names.entry(n).or_insert_with(|| canons[i].clone());
                 }

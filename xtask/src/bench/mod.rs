@@ -47,8 +47,12 @@ pub(crate) fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Builds `repro` in release mode and returns its path.
+/// Builds `repro` in release mode and returns its path (`REPRO_BENCH_BIN` names another
+/// binary instead, e.g. a debug build).
 pub(crate) fn release_repro(root: &std::path::Path) -> Result<std::path::PathBuf> {
+    if let Some(bin) = std::env::var_os("REPRO_BENCH_BIN") {
+        return Ok(bin.into());
+    }
     let st = std::process::Command::new("cargo")
         .args(["build", "--release", "--package", "repro-cli"])
         .current_dir(root)

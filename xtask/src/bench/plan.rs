@@ -101,8 +101,8 @@ pub(crate) fn run() -> Result<()> {
             bail!("repro plan failed:\n{}", String::from_utf8_lossy(&out.stderr));
         }
         let text = std::fs::read_to_string(&gha)?;
-        let jobs = text.matches("\n      - command: ").count();
-        let matrices = text.matches("\n  check-").count();
+        let jobs = text.lines().filter(|l| l.trim_start().starts_with("- command: ")).count();
+        let matrices = text.lines().filter(|l| l.starts_with("  check-")).count();
         let parts = std::fs::read_dir(&tmp)?
             .filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().starts_with("pipeline"))
