@@ -47,6 +47,8 @@ enum Command {
     /// Build, verify and list the pinned build image.
     #[command(subcommand)]
     Image(cmd::image::ImageCommand),
+    /// List BinaryBuilder's platforms: which are built here (image family) and why not the rest.
+    Platforms(cmd::platforms::Args),
     /// Build a recipe once in the pinned image into an artifact tarball.
     Build(cmd::build::Args),
     /// Compare two artifacts (directories, tarballs or files) and report what differs and why.
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
         Command::Fetch(a) => cmd::fetch::run(a, &ctx),
         Command::Hash(a) => cmd::hash::run(a, &ctx),
         Command::Image(c) => cmd::image::run(c, &ctx),
+        Command::Platforms(a) => cmd::platforms::run(a, &ctx),
         Command::Build(a) => cmd::build::run(a, &ctx),
         Command::Diff(a) => cmd::diff::run(a, &ctx),
         Command::Check(a) => cmd::check::run(a, &ctx),

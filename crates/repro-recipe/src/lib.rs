@@ -22,6 +22,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 mod parse;
+pub mod platform;
 mod ser;
 pub mod validate;
 

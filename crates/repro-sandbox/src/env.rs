@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::error::SandboxError;
+use repro_recipe::platform::Platform;
+
 use crate::image::{IMAGE_PATH, shell_quote};
+use crate::toolchain::{toolchain_paths, wrapper_dir};
 
 /// Where the runner's control files live in the container (outside the workspace).
 pub const CONTROL_DIR: &str = "/opt/repro";
@@ -23,8 +26,23 @@ pub const TOOLCHAIN_DIR: &str = "/opt/toolchains";
 pub const ASLR_UNAVAILABLE_MARKER: &str = "repro: note: ASLR stays enabled";
 /// Marker line the launcher prints when it cannot fake the kernel release.
 pub const UNAME26_UNAVAILABLE_MARKER: &str = "repro: note: uname stays unchanged";
-/// The only target the image builds for.
+/// The build machine of every image (Debian's native toolchain); the base image's only target.
 pub const NATIVE_TARGET: &str = "x86_64-linux-gnu";
+
+/// Rust's target triple for a BinaryBuilder base triplet (`$rust_target`).
+pub fn rust_target(base: &str) -> &'static str {
+    match base {
+        "i686-linux-gnu" => "i686-unknown-linux-gnu",
+        "aarch64-linux-gnu" => "aarch64-unknown-linux-gnu",
+        "armv7l-linux-gnueabihf" => "armv7-unknown-linux-gnueabihf",
+        "powerpc64le-linux-gnu" => "powerpc64le-unknown-linux-gnu",
+        "riscv64-linux-gnu" => "riscv64gc-unknown-linux-gnu",
+        "x86_64-linux-musl" => "x86_64-unknown-linux-musl",
+        "x86_64-w64-mingw32" => "x86_64-pc-windows-gnu",
+        "i686-w64-mingw32" => "i686-pc-windows-gnu",
+        _ => "x86_64-unknown-linux-gnu",
+    }
+}
 
 /// Everything about the build's environment that may differ between two builds.
 ///
@@ -222,37 +240,51 @@ impl BuildEnv {
     }
 
     /// The environment the build script sees (sorted by name), for `SRC_NAME` = `src_name` and
-    /// target `target`. Follows BinaryBuilder's `platform_envs` for a native x86_64 Linux build.
+    /// the platform `target` (a full triplet, tags allowed). Follows BinaryBuilder's
+    /// `platform_envs`; the per-target values come from the platform table
+    /// ([`repro_recipe::platform`]), see docs/build-environment.md.
     pub fn variables(&self, src_name: &str, target: &str) -> BTreeMap<String, String> {
         let ws = &self.workspace;
         let prefix = self.prefix();
-        let tc = format!("{TOOLCHAIN_DIR}/{target}");
+        let platform: Option<Platform> = target.parse().ok();
+        let base = platform.as_ref().map_or_else(|| target.to_owned(), Platform::base);
+        let native = base == NATIVE_TARGET;
+        let [cmake_target, cmake_host, meson_target, meson_host] = toolchain_paths(&base);
         let mut v: BTreeMap<String, String> = BTreeMap::new();
         let mut set = |k: &str, val: String| {
             v.insert(k.to_owned(), val);
         };
-        set("PATH", IMAGE_PATH.into());
+        if native {
+            set("PATH", IMAGE_PATH.into());
+        } else {
+            set("PATH", format!("{}:{IMAGE_PATH}", wrapper_dir(&base)));
+        }
         set("WORKSPACE", ws.clone());
         set("prefix", prefix.clone());
         set("bindir", format!("{prefix}/bin"));
-        set("libdir", format!("{prefix}/lib"));
+        let libdir = platform.as_ref().map_or("lib", Platform::libdir);
+        set("libdir", format!("{prefix}/{libdir}"));
         set("includedir", format!("{prefix}/include"));
-        set("target", target.into());
-        set("bb_target", target.into());
+        set("target", base.clone());
+        set("bb_target", base.clone());
         set("bb_full_target", target.into());
-        set("rust_target", "x86_64-unknown-linux-gnu".into());
+        set("rust_target", rust_target(&base).into());
+        set("rust_host", "x86_64-unknown-linux-gnu".into());
         set("MACHTYPE", NATIVE_TARGET.into());
         set("nproc", self.nproc.to_string());
-        set("nbits", "64".into());
-        set("proc_family", "intel".into());
-        set("dlext", "so".into());
-        set("exeext", String::new());
+        let arch = platform.as_ref().map(|p| p.arch);
+        set("nbits", arch.map_or(64, |a| a.nbits()).to_string());
+        set("proc_family", arch.map_or("intel", |a| a.proc_family()).into());
+        set("dlext", platform.as_ref().map_or("so", Platform::dlext).into());
+        set("exeext", platform.as_ref().map_or("", Platform::exeext).into());
         set("SRC_NAME", src_name.into());
         set("SOURCE_DATE_EPOCH", self.source_date_epoch.to_string());
         set("ZERO_AR_DATE", "1".into());
-        for (var, tool) in [
+        let windows = platform.as_ref().is_some_and(Platform::is_windows);
+        let mut tools = vec![
             ("CC", "cc"),
             ("CXX", "c++"),
+            ("FC", "gfortran"),
             ("CPP", "cpp"),
             ("AR", "ar"),
             ("AS", "as"),
@@ -263,24 +295,44 @@ impl BuildEnv {
             ("OBJCOPY", "objcopy"),
             ("OBJDUMP", "objdump"),
             ("READELF", "readelf"),
-        ] {
-            set(var, tool.into());
-            set(&format!("HOST{var}"), tool.into());
-            set(&format!("BUILD_{var}"), tool.into());
-            set(&format!("{var}_FOR_BUILD"), tool.into());
+        ];
+        if windows {
+            tools.extend([("DLLTOOL", "dlltool"), ("WINDRES", "windres")]);
         }
-        set("CMAKE_TARGET_TOOLCHAIN", format!("{tc}/target_{target}.cmake"));
-        set("CMAKE_HOST_TOOLCHAIN", format!("{tc}/host_{target}.cmake"));
-        set("MESON_TARGET_TOOLCHAIN", format!("{tc}/target_{target}.meson"));
-        set("MESON_HOST_TOOLCHAIN", format!("{tc}/host_{target}.meson"));
+        for (var, tool) in tools {
+            set(var, tool.into());
+            // The build machine's tools: on a cross target `cc` is the target's, so the host's
+            // are named by Debian's native triplet (x86_64-linux-gnu-gcc, ...).
+            let host = match (native, tool) {
+                (true, _) => tool.to_owned(),
+                (false, "cc") => format!("{NATIVE_TARGET}-gcc"),
+                (false, "c++") => format!("{NATIVE_TARGET}-g++"),
+                (false, t) => format!("{NATIVE_TARGET}-{t}"),
+            };
+            if matches!(var, "DLLTOOL" | "WINDRES") {
+                continue;
+            }
+            set(&format!("HOST{var}"), host.clone());
+            set(&format!("BUILD_{var}"), host.clone());
+            set(&format!("{var}_FOR_BUILD"), host);
+        }
+        set("CMAKE_TARGET_TOOLCHAIN", cmake_target);
+        set("CMAKE_HOST_TOOLCHAIN", cmake_host);
+        set("MESON_TARGET_TOOLCHAIN", meson_target);
+        set("MESON_HOST_TOOLCHAIN", meson_host);
         set(
             "PKG_CONFIG_PATH",
             format!("{prefix}/lib/pkgconfig:{prefix}/lib64/pkgconfig:{prefix}/share/pkgconfig"),
         );
         set("LD_LIBRARY_PATH", format!("{prefix}/lib64:{prefix}/lib"));
-        set("host_prefix", prefix.clone());
-        set("host_bindir", format!("{prefix}/bin"));
-        set("host_libdir", format!("{prefix}/lib"));
+        // Native builds share one prefix for host and target; cross builds get BinaryBuilder's
+        // separate host prefix for tools that must run on the build machine.
+        let host_prefix =
+            if native { prefix.clone() } else { format!("{ws}/{NATIVE_TARGET}/destdir") };
+        set("host_bindir", format!("{host_prefix}/bin"));
+        set("host_libdir", format!("{host_prefix}/lib"));
+        set("host_includedir", format!("{host_prefix}/include"));
+        set("host_prefix", host_prefix);
         set("TZ", self.timezone.clone());
         set("LANG", self.locale.clone());
         set("LC_ALL", self.locale.clone());
@@ -397,6 +449,46 @@ mod tests {
         );
         assert!(!v.contains_key("LD_PRELOAD"));
         assert!(!v.contains_key("REPRO_SHUFFLE_READDIR"));
+    }
+
+    #[test]
+    fn cross_targets_get_their_toolchain_and_conventions() {
+        let e = BuildEnv::default();
+        let v = e.variables("Ogg", "armv7l-linux-gnueabihf-cxx11");
+        assert_eq!(v["target"], "armv7l-linux-gnueabihf");
+        assert_eq!(v["bb_full_target"], "armv7l-linux-gnueabihf-cxx11");
+        assert_eq!(v["MACHTYPE"], "x86_64-linux-gnu");
+        assert!(v["PATH"].starts_with("/opt/bin/armv7l-linux-gnueabihf:"), "{}", v["PATH"]);
+        assert_eq!(v["CC"], "cc");
+        assert_eq!(v["FC"], "gfortran");
+        assert_eq!(v["HOSTCC"], "x86_64-linux-gnu-gcc");
+        assert_eq!(v["CC_FOR_BUILD"], "x86_64-linux-gnu-gcc");
+        assert_eq!(v["nbits"], "32");
+        assert_eq!(v["proc_family"], "arm");
+        assert_eq!(v["rust_target"], "armv7-unknown-linux-gnueabihf");
+        assert_eq!(
+            v["CMAKE_TARGET_TOOLCHAIN"],
+            "/opt/toolchains/armv7l-linux-gnueabihf/target_armv7l-linux-gnueabihf.cmake"
+        );
+        assert_eq!(
+            v["MESON_HOST_TOOLCHAIN"],
+            "/opt/toolchains/armv7l-linux-gnueabihf/host_x86_64-linux-gnu.meson"
+        );
+        assert_eq!(v["host_prefix"], "/workspace/x86_64-linux-gnu/destdir");
+        assert_eq!(v["host_bindir"], "/workspace/x86_64-linux-gnu/destdir/bin");
+        assert!(!v.contains_key("WINDRES"));
+
+        let w = e.variables("Ogg", "i686-w64-mingw32");
+        assert_eq!((w["dlext"].as_str(), w["exeext"].as_str()), ("dll", ".exe"));
+        assert_eq!(w["libdir"], "/workspace/destdir/bin");
+        assert_eq!((w["DLLTOOL"].as_str(), w["WINDRES"].as_str()), ("dlltool", "windres"));
+        assert_eq!(w["proc_family"], "intel");
+
+        let n = e.variables("Ogg", "x86_64-linux-gnu");
+        assert_eq!(n["PATH"], IMAGE_PATH);
+        assert_eq!(n["HOSTCC"], "cc");
+        assert_eq!(n["host_prefix"], n["prefix"]);
+        assert_eq!(n["libdir"], "/workspace/destdir/lib");
     }
 
     #[test]

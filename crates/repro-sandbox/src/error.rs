@@ -26,10 +26,10 @@ pub enum SandboxError {
     /// The pinned image is not loaded.
     #[error(
         "the pinned build image is not loaded (expected image {expected_id}, rootfs \
-         {expected_rootfs}, pinned in {}); build it with `repro image build`",
+         {expected_rootfs}, pinned in {}); build it with `{command}`",
         lock.display()
     )]
-    ImageMissing { expected_id: String, expected_rootfs: String, lock: PathBuf },
+    ImageMissing { expected_id: String, expected_rootfs: String, lock: PathBuf, command: String },
 
     /// An image exists under the pinned name but its content differs from the pin.
     #[error(

@@ -15,6 +15,7 @@ use std::process::{Command, Stdio};
 use bollard::Docker;
 use bollard::query_parameters::{ImportImageOptionsBuilder, ListImagesOptionsBuilder};
 use repro_events::{Event, Level, Sink};
+use repro_recipe::platform::Family;
 use sha2::{Digest, Sha256};
 
 use crate::error::SandboxError;
@@ -25,6 +26,8 @@ use crate::stream::ChannelWriter;
 pub const IMAGE_REPO: &str = "repro-build";
 /// Label on every image we build (value: the rootfs digest).
 pub const IMAGE_LABEL: &str = "io.repro.image";
+/// Label naming the toolchain family of a toolchain image (absent on the base image).
+pub const FAMILY_LABEL: &str = "io.repro.family";
 /// Default SOURCE_DATE_EPOCH for a first lock (2025-01-01T00:00:00Z).
 pub const DEFAULT_SOURCE_DATE_EPOCH: i64 = 1_735_689_600;
 /// Default Debian suite.
@@ -95,10 +98,22 @@ struct ManifestEntry {
 
 /// The image config JSON for a rootfs digest (bytes are hashed for the image ID, so the layout is
 /// fixed by struct field order, independent of serde_json features).
-pub fn image_config_json(rootfs_sha256: &str, source_date_epoch: i64, suite: &str) -> Vec<u8> {
+/// The base image's config is unchanged by families: toolchain images add the label
+/// `io.repro.family` and name the family in their history.
+pub fn image_config_json(
+    rootfs_sha256: &str,
+    source_date_epoch: i64,
+    suite: &str,
+    family: Family,
+) -> Vec<u8> {
     let created = rfc3339_utc(source_date_epoch);
     let mut labels = BTreeMap::new();
     labels.insert(IMAGE_LABEL.to_owned(), format!("sha256:{rootfs_sha256}"));
+    let mut created_by = format!("repro image build: mmdebstrap --variant=apt {suite}");
+    if family != Family::Native {
+        labels.insert(FAMILY_LABEL.to_owned(), family.name().to_owned());
+        created_by.push_str(&format!(" (toolchain family {family})"));
+    }
     let cfg = ImageConfigJson {
         architecture: "amd64",
         config: ContainerConfigJson {
@@ -108,10 +123,7 @@ pub fn image_config_json(rootfs_sha256: &str, source_date_epoch: i64, suite: &st
             labels,
         },
         created: created.clone(),
-        history: vec![HistoryJson {
-            created,
-            created_by: format!("repro image build: mmdebstrap --variant=apt {suite}"),
-        }],
+        history: vec![HistoryJson { created, created_by }],
         os: "linux",
         rootfs: RootfsJson { typ: "layers", diff_ids: vec![format!("sha256:{rootfs_sha256}")] },
     };
@@ -318,8 +330,11 @@ impl<R: Read> Read for HashingReader<R> {
 /// The inputs of a rootfs build.
 #[derive(Debug, Clone)]
 pub struct RootfsRecipe {
-    /// `docker/` (packages.list, customize.sh, files/).
+    /// `docker/` (packages.list, customize.sh, files/; for a toolchain family also cross.sh
+    /// and `generated/`, see [`crate::defs::materialize`]).
     pub docker_dir: PathBuf,
+    /// The toolchain family: its targets' packages are installed on top of `packages.list`.
+    pub family: Family,
     pub suite: String,
     pub mirror: String,
     pub source_date_epoch: i64,
@@ -328,20 +343,36 @@ pub struct RootfsRecipe {
 /// Runs mmdebstrap to produce the rootfs tarball at `out`. Blocking; output lines become
 /// [`Event::Image`]s.
 pub fn build_rootfs(recipe: &RootfsRecipe, out: &Path, sink: &Sink) -> Result<(), SandboxError> {
-    let packages = read_package_list(&recipe.docker_dir.join("packages.list"))?;
-    let hook = recipe.docker_dir.join("customize.sh");
-    if !hook.is_file() {
-        return Err(SandboxError::Rootfs { message: format!("{} is missing", hook.display()) });
+    let mut packages = read_package_list(&recipe.docker_dir.join("packages.list"))?;
+    for t in recipe.family.targets() {
+        packages.extend(t.packages.iter().map(|p| (*p).to_owned()));
     }
-    let hook = hook.canonicalize().map_err(SandboxError::io(&hook))?;
+    let hook_path = |name: &str| -> Result<PathBuf, SandboxError> {
+        let hook = recipe.docker_dir.join(name);
+        if !hook.is_file() {
+            return Err(SandboxError::Rootfs { message: format!("{} is missing", hook.display()) });
+        }
+        hook.canonicalize().map_err(SandboxError::io(&hook))
+    };
+    let hook = hook_path("customize.sh")?;
     let mut cmd = Command::new("mmdebstrap");
     cmd.env("SOURCE_DATE_EPOCH", recipe.source_date_epoch.to_string())
         .env("LC_ALL", "C.UTF-8")
         .env_remove("TMPDIR")
         .arg("--variant=apt")
         .arg(format!("--include={}", packages.join(",")))
-        .arg(format!("--customize-hook={} \"$1\"", shell_quote(&hook.to_string_lossy())))
-        .arg(&recipe.suite)
+        .arg(format!("--customize-hook={} \"$1\"", shell_quote(&hook.to_string_lossy())));
+    if recipe.family != Family::Native {
+        let cross = hook_path("cross.sh")?;
+        let generated = recipe.docker_dir.join("generated");
+        let generated = generated.canonicalize().map_err(SandboxError::io(&generated))?;
+        cmd.arg(format!(
+            "--customize-hook={} \"$1\" {}",
+            shell_quote(&cross.to_string_lossy()),
+            shell_quote(&generated.to_string_lossy())
+        ));
+    }
+    cmd.arg(&recipe.suite)
         .arg(out)
         .arg(&recipe.mirror)
         .stdin(Stdio::null())
@@ -349,7 +380,8 @@ pub fn build_rootfs(recipe: &RootfsRecipe, out: &Path, sink: &Sink) -> Result<()
         .stderr(Stdio::piped());
     sink.emit(Event::Image {
         message: format!(
-            "building the rootfs: SOURCE_DATE_EPOCH={} mmdebstrap --variant=apt ({} packages) {} {}",
+            "building the {} rootfs: SOURCE_DATE_EPOCH={} mmdebstrap --variant=apt ({} packages) {} {}",
+            recipe.family,
             recipe.source_date_epoch,
             packages.len(),
             recipe.suite,
@@ -419,6 +451,8 @@ pub struct ImageInfo {
     pub rootfs_sha256: Option<String>,
     pub size: i64,
     pub matches_pin: bool,
+    /// The toolchain family (`native` for the base image), from the image's labels.
+    pub family: Option<String>,
 }
 
 fn layer_digest(inspect: &bollard::models::ImageInspect) -> Option<String> {
@@ -482,7 +516,12 @@ pub async fn image_state(docker: &Docker, lock: &ImageLock) -> Result<ImageState
     }
     if first_found.is_none() {
         // Another of our images (another pin) is loaded.
-        if let Some(info) = list_images(docker, Some(lock)).await?.into_iter().next() {
+        let wanted = lock.family_name();
+        if let Some(info) = list_images(docker, std::slice::from_ref(lock))
+            .await?
+            .into_iter()
+            .find(|i| i.family.as_deref().is_none_or(|f| f == wanted))
+        {
             first_found = Some((info.id, info.rootfs_sha256.unwrap_or_default()));
         }
     }
@@ -504,6 +543,10 @@ pub async fn ensure_pinned_image(
             expected_id: lock.image_id.clone(),
             expected_rootfs: format!("sha256:{}", lock.rootfs_sha256),
             lock: lock.path.clone(),
+            command: match lock.family_name() {
+                "native" => "repro image build".to_owned(),
+                f => format!("repro image build --family {f}"),
+            },
         }),
         ImageState::Mismatch { found_id, found_rootfs } => Err(SandboxError::ImageMismatch {
             lock: lock.path.clone(),
@@ -518,7 +561,7 @@ pub async fn ensure_pinned_image(
 /// Our images (label `io.repro.image` or repository `repro-build`), newest first.
 pub async fn list_images(
     docker: &Docker,
-    lock: Option<&ImageLock>,
+    locks: &[ImageLock],
 ) -> Result<Vec<ImageInfo>, SandboxError> {
     let mut filters = HashMap::new();
     filters.insert("label".to_string(), vec![IMAGE_LABEL.to_string()]);
@@ -542,13 +585,25 @@ pub async fn list_images(
             Some(i) => layer_digest(&i),
             None => None,
         };
-        let matches_pin = lock.is_some_and(|l| {
-            rootfs.as_deref() == Some(l.rootfs_sha256.as_str()) && s.id == l.image_id
-        });
+        let matches_pin = locks
+            .iter()
+            .any(|l| rootfs.as_deref() == Some(l.rootfs_sha256.as_str()) && s.id == l.image_id);
+        let family = s
+            .labels
+            .get(FAMILY_LABEL)
+            .cloned()
+            .or_else(|| s.labels.contains_key(IMAGE_LABEL).then(|| "native".to_owned()));
         let mut tags = s.repo_tags.clone();
         tags.retain(|t| t != "<none>:<none>");
         tags.sort();
-        out.push(ImageInfo { id: s.id, tags, rootfs_sha256: rootfs, size: s.size, matches_pin });
+        out.push(ImageInfo {
+            id: s.id,
+            tags,
+            rootfs_sha256: rootfs,
+            size: s.size,
+            matches_pin,
+            family,
+        });
     }
     Ok(out)
 }
@@ -556,10 +611,13 @@ pub async fn list_images(
 /// Options of [`build_image`].
 #[derive(Debug, Clone)]
 pub struct ImageBuildOptions {
-    /// The lock to compare with (and write with `update_lock`).
-    pub lock_path: PathBuf,
-    /// The image definition (`docker/`).
-    pub docker_dir: PathBuf,
+    /// The toolchain family to build.
+    pub family: Family,
+    /// The lock file to compare with and write (default: the pin built into the binary; with
+    /// `update_lock`, the source tree's `docker/` file, see [`crate::defs::default_lock_target`]).
+    pub lock: Option<PathBuf>,
+    /// The image definition directory (default: the definitions built into the binary).
+    pub docker_dir: Option<PathBuf>,
     /// Rebuild and reload even if the pinned image is loaded.
     pub force: bool,
     /// Write the lock from the rebuilt rootfs (create or move the pin).
@@ -583,6 +641,10 @@ pub struct ImageBuildReport {
     /// Package changes relative to the previous lock (when it was moved).
     pub changes: Vec<PackageChange>,
     pub packages: usize,
+    /// Where the lock was written (when `lock_written`).
+    pub lock_path: Option<PathBuf>,
+    /// Seconds the rootfs build took (0 when nothing was built).
+    pub rootfs_seconds: f64,
 }
 
 /// `repro image build`: builds the rootfs, compares with the lock, writes the docker-archive and
@@ -592,17 +654,27 @@ pub async fn build_image(
     opts: &ImageBuildOptions,
     sink: &Sink,
 ) -> Result<ImageBuildReport, SandboxError> {
-    let old_lock = if opts.lock_path.exists() {
-        Some(ImageLock::load(&opts.lock_path)?)
-    } else if opts.update_lock {
-        None
-    } else {
-        return Err(SandboxError::Lock {
-            path: opts.lock_path.clone(),
-            message: "no image lock here; create the pin with `repro image build --update-lock`"
-                .into(),
-        });
+    let old_lock = match &opts.lock {
+        Some(p) if p.exists() => Some(ImageLock::load(p)?),
+        Some(_) => None,
+        None => crate::defs::family_lock(opts.family, None).ok(),
     };
+    let write_path = match &opts.lock {
+        Some(p) => Some(p.clone()),
+        None => crate::defs::default_lock_target(opts.family),
+    };
+    if old_lock.is_none() && !opts.update_lock {
+        return Err(SandboxError::Lock {
+            path: opts
+                .lock
+                .clone()
+                .unwrap_or_else(|| crate::defs::lock_rel_path(opts.family).into()),
+            message: format!(
+                "no image lock here; create the pin with `repro image build --family {} --update-lock`",
+                opts.family
+            ),
+        });
+    }
     if let (Some(lock), false) = (&old_lock, opts.force)
         && let ImageState::Matches(image) = image_state(docker, lock).await?
     {
@@ -612,10 +684,40 @@ pub async fn build_image(
             lock_written: false,
             changes: vec![],
             packages: lock.packages.len(),
+            lock_path: None,
+            rootfs_seconds: 0.0,
         });
     }
+    let work = match &opts.work_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).map_err(SandboxError::io(d))?;
+            tempfile::Builder::new().prefix("repro-image-").tempdir_in(d)
+        }
+        None => tempfile::Builder::new().prefix("repro-image-").tempdir(),
+    }
+    .map_err(SandboxError::io("temporary directory"))?;
+    let docker_dir = match &opts.docker_dir {
+        Some(d) => {
+            // A definition directory on disk (tests): the generated files go next to a copy.
+            let copy = work.path().join("docker");
+            crate::defs::materialize(&copy, opts.family)?;
+            for f in crate::defs::DEFINITION_FILES {
+                let src = d.join(f.path);
+                if src.is_file() {
+                    std::fs::copy(&src, copy.join(f.path)).map_err(SandboxError::io(&src))?;
+                }
+            }
+            copy
+        }
+        None => {
+            let dir = work.path().join("docker");
+            crate::defs::materialize(&dir, opts.family)?;
+            dir
+        }
+    };
     let recipe = RootfsRecipe {
-        docker_dir: opts.docker_dir.clone(),
+        docker_dir,
+        family: opts.family,
         suite: old_lock.as_ref().map_or(DEFAULT_SUITE.into(), |l| l.suite.clone()),
         mirror: opts
             .mirror
@@ -626,27 +728,21 @@ pub async fn build_image(
             .as_ref()
             .map_or(DEFAULT_SOURCE_DATE_EPOCH, |l| l.source_date_epoch),
     };
-    let work = match &opts.work_dir {
-        Some(d) => {
-            std::fs::create_dir_all(d).map_err(SandboxError::io(d))?;
-            tempfile::Builder::new().prefix("repro-image-").tempdir_in(d)
-        }
-        None => tempfile::Builder::new().prefix("repro-image-").tempdir(),
-    }
-    .map_err(SandboxError::io("temporary directory"))?;
     let rootfs = work.path().join("rootfs.tar");
+    let started = std::time::Instant::now();
     {
         let (recipe, rootfs, sink) = (recipe.clone(), rootfs.clone(), sink.clone());
         tokio::task::spawn_blocking(move || build_rootfs(&recipe, &rootfs, &sink))
             .await
             .expect("rootfs task")?;
     }
+    let rootfs_seconds = started.elapsed().as_secs_f64();
     sink.emit(Event::Image { message: "hashing the rootfs and reading its package list".into() });
     let (digest, packages) = {
         let rootfs = rootfs.clone();
         tokio::task::spawn_blocking(move || inspect_rootfs(&rootfs)).await.expect("hash task")?
     };
-    let config = image_config_json(&digest, recipe.source_date_epoch, &recipe.suite);
+    let config = image_config_json(&digest, recipe.source_date_epoch, &recipe.suite, opts.family);
     let image_id = image_id_for(&config);
     sink.emit(Event::Image { message: format!("rootfs sha256:{digest}, image {image_id}") });
     if let Some(keep) = &opts.keep_rootfs {
@@ -661,7 +757,7 @@ pub async fn build_image(
         changes = diff_packages(&old.packages, &packages);
         if !opts.update_lock {
             return Err(SandboxError::RootfsChanged {
-                lock: opts.lock_path.clone(),
+                lock: old.path.clone(),
                 expected: format!("sha256:{}", old.rootfs_sha256),
                 found: format!("sha256:{digest}"),
                 changes,
@@ -674,13 +770,27 @@ pub async fn build_image(
         source_date_epoch: recipe.source_date_epoch,
         suite: recipe.suite.clone(),
         mirror: recipe.mirror.clone(),
+        family: (opts.family != Family::Native).then(|| opts.family.name().to_owned()),
         packages,
-        path: opts.lock_path.clone(),
+        path: old_lock
+            .as_ref()
+            .map_or_else(|| crate::defs::lock_rel_path(opts.family).into(), |l| l.path.clone()),
     };
+    let mut lock_path = None;
     if opts.update_lock && old_lock.as_ref() != Some(&new_lock) {
-        new_lock.save(&opts.lock_path)?;
+        let Some(path) = write_path else {
+            return Err(SandboxError::Lock {
+                path: crate::defs::lock_rel_path(opts.family).into(),
+                message: "no source checkout to write the pin into; pass --lock FILE".into(),
+            });
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(SandboxError::io(parent))?;
+        }
+        new_lock.save(&path)?;
         lock_written = true;
-        sink.emit(Event::Image { message: format!("wrote {}", opts.lock_path.display()) });
+        sink.emit(Event::Image { message: format!("wrote {}", path.display()) });
+        lock_path = Some(path);
     }
 
     let tag = image_tag(&image_id);
@@ -696,7 +806,7 @@ pub async fn build_image(
         }
         ImageState::Mismatch { found_id, found_rootfs } => {
             return Err(SandboxError::ImageMismatch {
-                lock: opts.lock_path.clone(),
+                lock: new_lock.path.clone(),
                 expected_rootfs: format!("sha256:{digest}"),
                 found_rootfs: format!("sha256:{found_rootfs}"),
                 expected_id: image_id,
@@ -720,6 +830,8 @@ pub async fn build_image(
         lock_written,
         changes,
         packages: new_lock.packages.len(),
+        lock_path,
+        rootfs_seconds,
     })
 }
 
@@ -784,9 +896,9 @@ mod tests {
 
     #[test]
     fn config_and_id_are_deterministic_and_depend_on_the_rootfs() {
-        let a = image_config_json(&"a".repeat(64), 1, "bookworm");
-        let b = image_config_json(&"a".repeat(64), 1, "bookworm");
-        let c = image_config_json(&"c".repeat(64), 1, "bookworm");
+        let a = image_config_json(&"a".repeat(64), 1, "bookworm", Family::Native);
+        let b = image_config_json(&"a".repeat(64), 1, "bookworm", Family::Native);
+        let c = image_config_json(&"c".repeat(64), 1, "bookworm", Family::Native);
         assert_eq!(a, b);
         assert_ne!(image_id_for(&a), image_id_for(&c));
         let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
@@ -801,7 +913,7 @@ mod tests {
         let layer = dir.path().join("layer.tar");
         std::fs::write(&layer, vec![7u8; 4096]).unwrap();
         let digest = "d".repeat(64);
-        let cfg = image_config_json(&digest, 5, "bookworm");
+        let cfg = image_config_json(&digest, 5, "bookworm", Family::Native);
         let one =
             write_docker_archive(Vec::new(), &cfg, &digest, &layer, "repro-build:x", 5).unwrap();
         let two =
@@ -849,7 +961,8 @@ mod tests {
 
     #[test]
     fn the_repository_package_list_parses() {
-        let list = read_package_list(&crate::lock::docker_dir().join("packages.list")).unwrap();
+        let root = crate::defs::source_tree().unwrap();
+        let list = read_package_list(&root.join("docker/packages.list")).unwrap();
         assert!(list.contains(&"build-essential".to_string()));
         assert!(list.contains(&"faketime".to_string()));
     }

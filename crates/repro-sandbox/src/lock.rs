@@ -34,6 +34,9 @@ pub struct ImageLock {
     pub suite: String,
     /// Debian mirror the packages came from.
     pub mirror: String,
+    /// The toolchain family of the image (absent for the base image, `native`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
     /// Every package in the rootfs: name (with `:arch` for multi-arch-same packages) = version.
     pub packages: BTreeMap<String, String>,
     /// Where this lock was read from (not serialized).
@@ -51,7 +54,12 @@ impl ImageLock {
                  --update-lock` to create it"
             ),
         })?;
-        let mut lock: ImageLock = toml::from_str(&text).map_err(|e| SandboxError::Lock {
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates lock text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<ImageLock, SandboxError> {
+        let mut lock: ImageLock = toml::from_str(text).map_err(|e| SandboxError::Lock {
             path: path.to_owned(),
             message: format!("invalid image lock: {e}"),
         })?;
@@ -106,6 +114,11 @@ impl ImageLock {
         std::fs::rename(&tmp, path).map_err(SandboxError::io(path))
     }
 
+    /// The family name (`native` for the base image).
+    pub fn family_name(&self) -> &str {
+        self.family.as_deref().unwrap_or("native")
+    }
+
     /// The image tag for this pin: `repro-build:<first 12 hex of the image id>`.
     pub fn tag(&self) -> String {
         image_tag(&self.image_id)
@@ -120,27 +133,6 @@ pub fn image_tag(image_id: &str) -> String {
 
 pub(crate) fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// The lock file: `$REPRO_IMAGE_LOCK` if set, else the repository's `docker/image.lock`.
-pub fn default_lock_path() -> PathBuf {
-    if let Some(p) = std::env::var_os(LOCK_ENV).filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    docker_dir().join("image.lock")
-}
-
-/// The image definition directory (`docker/` of the repository): the lock's directory when
-/// `REPRO_IMAGE_LOCK` points at a lock next to a `packages.list`, else the source tree's.
-pub fn docker_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os(LOCK_ENV).filter(|p| !p.is_empty()) {
-        let parent = Path::new(&p).parent().map(Path::to_path_buf).unwrap_or_default();
-        if parent.join("packages.list").is_file() {
-            return parent;
-        }
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().and_then(Path::parent).unwrap_or(manifest).join("docker")
 }
 
 /// One package difference between two rootfs package lists.
@@ -207,6 +199,7 @@ mod tests {
             source_date_epoch: 1735689600,
             suite: "bookworm".into(),
             mirror: "http://deb.debian.org/debian".into(),
+            family: None,
             packages: [
                 ("bash".to_string(), "5.2".to_string()),
                 ("zlib1g:amd64".into(), "1:1.2".into()),

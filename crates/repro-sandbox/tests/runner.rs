@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bollard::query_parameters::ListContainersOptionsBuilder;
-use repro_sandbox::{BuildEnv, BuildSpec, DockerRunner, ImageLock, ImageRef, SandboxError};
+use repro_sandbox::{BuildEnv, BuildSpec, DockerRunner, ImageRef, SandboxError};
 
 async fn setup(test: &str) -> Option<(DockerRunner, ImageRef)> {
     let skip = |why: String| {
@@ -22,8 +22,8 @@ async fn setup(test: &str) -> Option<(DockerRunner, ImageRef)> {
         Ok(r) => r,
         Err(e) => return skip(format!("no Docker daemon ({e})")),
     };
-    let lock =
-        ImageLock::load(&repro_sandbox::default_lock_path()).expect("the committed lock loads");
+    let lock = repro_sandbox::family_lock(repro_recipe::platform::Family::Native, None)
+        .expect("the committed lock loads");
     match repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await {
         Ok(image) => Some((runner, image)),
         Err(e) => skip(format!("the pinned image is not loaded ({e})")),

@@ -225,7 +225,20 @@ pub fn plan_jobs(recipes: &[PathBuf], platforms: &[String]) -> Vec<BatchJob> {
                 .unwrap_or_else(|_| recipe.platforms.first().cloned().unwrap_or_default());
             vec![(None, t)]
         } else if platforms.iter().any(|p| p == "all") {
-            recipe.platforms.iter().map(|p| (Some(p.clone()), p.clone())).collect()
+            // Every platform that can be built here (the others are not jobs; see
+            // `repro_recipe::platform::buildable` for why), plus any named explicitly.
+            let mut t: Vec<(Option<String>, String)> = recipe
+                .platforms
+                .iter()
+                .filter(|p| repro_recipe::platform::buildable(p).is_ok())
+                .map(|p| (Some(p.clone()), p.clone()))
+                .collect();
+            for p in platforms.iter().filter(|p| *p != "all" && recipe.platforms.contains(p)) {
+                if !t.iter().any(|(_, l)| l == p) {
+                    t.push((Some(p.clone()), p.clone()));
+                }
+            }
+            t
         } else {
             platforms
                 .iter()
@@ -663,6 +676,19 @@ mod tests {
         );
         let ids: Vec<&str> = jobs.iter().map(|j| j.job.id.as_str()).collect();
         assert_eq!(ids, ["x-aarch64-linux-gnu", "x-aarch64-linux-gnu-2"]);
+
+        // `all` leaves out platforms that cannot be built here (macOS).
+        let mac = t.path().join("m/recipe.toml");
+        write(
+            &mac,
+            &RECIPE.replace(
+                "[\"x86_64-linux-gnu\"]",
+                "[\"x86_64-apple-darwin\", \"x86_64-w64-mingw32\"]",
+            ),
+        );
+        let jobs = plan_jobs(std::slice::from_ref(&mac), &["all".into()]);
+        let p: Vec<&str> = jobs.iter().map(|j| j.job.platform.as_str()).collect();
+        assert_eq!(p, ["x86_64-w64-mingw32"]);
     }
 
     #[test]

@@ -11,17 +11,20 @@
 //!
 //! [`build_recipe`] does all three.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use repro_artifact::PackedArtifact;
 use repro_events::{Event, Sink};
+use repro_recipe::platform::{self, Family, Platform};
 use repro_recipe::{Product, Recipe};
 use repro_sandbox::{
     BuildEnv, BuildOutput, BuildSpec, DockerRunner, ImageLock, ImageRef, NATIVE_TARGET,
     SandboxError,
 };
 use repro_sources::{FetchConfig, FetchedSource, Fetcher};
+
+use crate::products::{self, ResolvedProduct};
 
 /// Default wall-clock limit of a build script.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
@@ -47,6 +50,19 @@ pub enum BuildError {
          the prefix"
     )]
     MissingProduct { label: String, kind: &'static str, variable: String, expected: String },
+    /// A product is not built for the target (e.g. a host binary in a cross build).
+    #[error(
+        "build `{label}`: product file {file} is built for {found}, but the target {target} \
+         needs {expected}; does the script pass --host=${{target}} (autotools) or \
+         -DCMAKE_TOOLCHAIN_FILE=${{CMAKE_TARGET_TOOLCHAIN}} (CMake) and use $CC?"
+    )]
+    ProductArchitecture {
+        label: String,
+        file: String,
+        target: String,
+        expected: String,
+        found: String,
+    },
     /// Local file I/O.
     #[error("{}", path.display())]
     Io {
@@ -107,12 +123,12 @@ pub fn default_env(recipe: &Recipe) -> BuildEnv {
     }
 }
 
-/// Picks the target: `platform` if given (it must be one the recipe declares), else the native
-/// target if the recipe declares it, else its first platform. The image builds natively for
-/// x86_64-linux-gnu only, so any other target is refused with a clear message.
+/// Picks the target: `platform` if given (it must be one the recipe declares and one repro can
+/// build, see [`repro_recipe::platform`]), else the native target if the recipe declares it,
+/// else its first buildable platform.
 pub fn choose_target(recipe: &Recipe, platform: Option<&str>) -> Result<String, BuildError> {
     let bad = |message: String| BuildError::Platform { recipe: recipe.path.clone(), message };
-    let target = match platform {
+    match platform {
         Some(p) => {
             if !recipe.platforms.iter().any(|q| q == p) {
                 return Err(bad(format!(
@@ -120,24 +136,95 @@ pub fn choose_target(recipe: &Recipe, platform: Option<&str>) -> Result<String, 
                     recipe.platforms.join(", ")
                 )));
             }
-            p.to_owned()
+            platform::buildable(p)
+                .map_err(|reason| bad(format!("platform {p} cannot be built here: {reason}")))?;
+            Ok(p.to_owned())
         }
-        // The native target when the recipe lists it, else its first platform (refused below).
-        None => recipe
-            .platforms
-            .iter()
-            .find(|p| *p == NATIVE_TARGET)
-            .or_else(|| recipe.platforms.first())
-            .cloned()
-            .ok_or_else(|| bad("the recipe declares no platforms".into()))?,
-    };
-    if target != NATIVE_TARGET {
-        return Err(bad(format!(
-            "platform {target} cannot be built: the build image builds natively for \
-             {NATIVE_TARGET} only; pass --platform {NATIVE_TARGET}"
-        )));
+        None => {
+            if recipe.platforms.is_empty() {
+                return Err(bad("the recipe declares no platforms".into()));
+            }
+            recipe
+                .platforms
+                .iter()
+                .find(|p| *p == NATIVE_TARGET)
+                .or_else(|| recipe.platforms.iter().find(|p| platform::buildable(p).is_ok()))
+                .cloned()
+                .ok_or_else(|| {
+                    let why: Vec<String> = recipe
+                        .platforms
+                        .iter()
+                        .map(|p| {
+                            format!("{p}: {}", platform::buildable(p).err().unwrap_or_default())
+                        })
+                        .collect();
+                    bad(format!(
+                        "none of the recipe's platforms can be built here ({})",
+                        why.join("; ")
+                    ))
+                })
+        }
     }
-    Ok(target)
+}
+
+/// The platforms one command runs: from `--platform` values (repeatable; `all` = every
+/// platform the recipe lists that can be built here).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlatformPlan {
+    /// The targets to build, in the recipe's order (then the order given), without duplicates.
+    pub targets: Vec<String>,
+    /// Platforms the recipe lists that cannot be built here, with the reason (for `all`).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Expands `--platform` values against the recipe: none = the default target
+/// ([`choose_target`]); `all` = every buildable platform of the recipe (the others go to
+/// `skipped` with their reason); a triplet must be one the recipe declares and can be built.
+pub fn plan_platforms(recipe: &Recipe, requested: &[String]) -> Result<PlatformPlan, BuildError> {
+    let mut plan = PlatformPlan { targets: vec![], skipped: vec![] };
+    if requested.is_empty() {
+        plan.targets.push(choose_target(recipe, None)?);
+        return Ok(plan);
+    }
+    let all = requested.iter().any(|r| r == "all");
+    if all {
+        for p in &recipe.platforms {
+            match platform::buildable(p) {
+                Ok(_) => plan.targets.push(p.clone()),
+                Err(reason) => plan.skipped.push((p.clone(), reason)),
+            }
+        }
+    }
+    for r in requested.iter().filter(|r| *r != "all") {
+        let t = choose_target(recipe, Some(r))?;
+        if !plan.targets.contains(&t) {
+            plan.targets.push(t);
+        }
+    }
+    if plan.targets.is_empty() {
+        let why: Vec<String> = plan.skipped.iter().map(|(p, r)| format!("{p}: {r}")).collect();
+        return Err(BuildError::Platform {
+            recipe: recipe.path.clone(),
+            message: format!(
+                "none of the recipe's platforms can be built here ({})",
+                why.join("; ")
+            ),
+        });
+    }
+    Ok(plan)
+}
+
+/// The pin of the image that builds `target`: its family's lock built into repro, or `explicit`
+/// when that lock is of the same family (`REPRO_IMAGE_LOCK` applies to the base image).
+pub fn image_lock_for(target: &str, explicit: Option<&Path>) -> Result<ImageLock, BuildError> {
+    let family = platform::buildable(target).map_or(Family::Native, |t| t.family);
+    if let Some(p) = explicit {
+        let lock = ImageLock::load(p)?;
+        if lock.family_name() == family.name() {
+            return Ok(lock);
+        }
+    }
+    Ok(repro_sandbox::family_lock(family, None)?)
 }
 
 /// Loads the recipe, picks the target and fetches the sources (blocking: call it from a
@@ -234,7 +321,7 @@ pub async fn run_prepared(
         out_dir: req.prefix_dir.clone(),
     };
     let output = runner.run_build(&spec, sink.clone()).await?;
-    check_products(&req.label, &recipe.products, &output.prefix)?;
+    check_products(&req.label, &recipe.products, &output.prefix, &req.prepared.target)?;
 
     sink.emit(Event::BuildPhase { build: req.label.clone(), phase: "pack".into() });
     let t = Instant::now();
@@ -269,60 +356,20 @@ pub async fn run_prepared(
     })
 }
 
-fn safe_rel(p: &str) -> bool {
-    !p.is_empty() && Path::new(p).components().all(|c| matches!(c, Component::Normal(_)))
-}
-
-/// Checks that every declared product exists in `prefix`: a library `<dir>/<name>.so*`
-/// (default dir `lib`), an executable `<dir>/<name>` (default `bin`), a file at its path.
-pub fn check_products(label: &str, products: &[Product], prefix: &Path) -> Result<(), BuildError> {
-    for p in products {
-        let missing = |expected: String| BuildError::MissingProduct {
-            label: label.to_owned(),
-            kind: p.kind(),
-            variable: p.variable().to_owned(),
-            expected,
-        };
-        match p {
-            Product::Library { names, .. } => {
-                let dir = p.search_dir().unwrap_or("lib");
-                let found = safe_rel(dir)
-                    && names.iter().filter(|n| safe_rel(n) && !n.contains('/')).any(|n| {
-                        let Ok(rd) = std::fs::read_dir(prefix.join(dir)) else { return false };
-                        let stem = format!("{n}.so");
-                        rd.flatten().any(|e| {
-                            let f = e.file_name();
-                            let f = f.to_string_lossy();
-                            f == stem || f.starts_with(&format!("{stem}."))
-                        })
-                    });
-                if !found {
-                    let alts: Vec<String> =
-                        names.iter().map(|n| format!("{dir}/{n}.so*")).collect();
-                    return Err(missing(alts.join(" or ")));
-                }
-            }
-            Product::Executable { names, .. } => {
-                let dir = p.search_dir().unwrap_or("bin");
-                let found = safe_rel(dir)
-                    && names.iter().filter(|n| safe_rel(n)).any(|n| {
-                        std::fs::symlink_metadata(prefix.join(dir).join(n))
-                            .is_ok_and(|m| m.is_file() || m.file_type().is_symlink())
-                    });
-                if !found {
-                    let alts: Vec<String> = names.iter().map(|n| format!("{dir}/{n}")).collect();
-                    return Err(missing(alts.join(" or ")));
-                }
-            }
-            Product::File { path, .. } => {
-                let ok = safe_rel(path) && std::fs::symlink_metadata(prefix.join(path)).is_ok();
-                if !ok {
-                    return Err(missing(path.clone()));
-                }
-            }
-        }
-    }
-    Ok(())
+/// Checks that every declared product exists in `prefix` for `target` and is built for it
+/// (see [`crate::products`]).
+pub fn check_products(
+    label: &str,
+    products: &[Product],
+    prefix: &Path,
+    target: &str,
+) -> Result<Vec<ResolvedProduct>, BuildError> {
+    let platform: Platform = target
+        .parse()
+        .map_err(|message| BuildError::Platform { recipe: PathBuf::from(target), message })?;
+    let resolved = products::resolve_products(label, products, prefix, &platform)?;
+    products::check_architectures(label, &resolved, prefix, &platform)?;
+    Ok(resolved)
 }
 
 /// Options of [`build_recipe`].
@@ -342,14 +389,18 @@ pub struct BuildOptions {
     /// The build's label in events (default "build").
     pub label: String,
     pub limits: Limits,
-    /// The image lock (default: [`repro_sandbox::default_lock_path`]).
+    /// The image lock (default: the target family's pin, see [`image_lock_for`]).
     pub lock: Option<PathBuf>,
 }
 
 /// Loads, fetches, builds and packs one recipe.
 pub async fn build_recipe(opts: &BuildOptions, sink: Sink) -> Result<BuildResult, BuildError> {
-    let lock_path = opts.lock.clone().unwrap_or_else(repro_sandbox::default_lock_path);
-    let lock = ImageLock::load(&lock_path)?;
+    // The target decides the image: pick it before fetching, so a missing image stops early.
+    let target = {
+        let recipe = repro_recipe::load(&opts.recipe)?;
+        choose_target(&recipe, opts.platform.as_deref())?
+    };
+    let lock = image_lock_for(&target, opts.lock.as_deref())?;
     let runner = DockerRunner::connect().await?;
     let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
 
@@ -403,22 +454,29 @@ mod tests {
         let exe =
             Product::Executable { names: vec!["foo".into()], variable: "foo".into(), dir: None };
         let file = Product::File { path: "share.txt".into(), variable: "f".into() };
-        check_products("t", &[lib(&["libfoo"]), exe, file], p).unwrap();
+        let t = "x86_64-linux-gnu";
+        check_products("t", &[lib(&["libfoo"]), exe, file], p, t).unwrap_err();
+        std::fs::write(p.join("lib/libfoo.so.1.2"), std::fs::read("/bin/sh").unwrap()).unwrap();
+        std::fs::write(p.join("bin/foo"), "#!/bin/sh\n").unwrap();
+        let exe =
+            Product::Executable { names: vec!["foo".into()], variable: "foo".into(), dir: None };
+        let file = Product::File { path: "share.txt".into(), variable: "f".into() };
+        check_products("t", &[lib(&["libfoo"]), exe, file], p, t).unwrap();
 
-        let err = check_products("t", &[lib(&["libbar", "libbaz"])], p).unwrap_err().to_string();
+        let err = check_products("t", &[lib(&["libbar", "libbaz"])], p, t).unwrap_err().to_string();
         assert!(err.contains("lib/libbar.so* or lib/libbaz.so*"), "{err}");
         // `libfo` must not match `libfoo.so`.
-        assert!(check_products("t", &[lib(&["libfo"])], p).is_err());
+        assert!(check_products("t", &[lib(&["libfo"])], p, t).is_err());
         let exe =
             Product::Executable { names: vec!["nope".into()], variable: "nope".into(), dir: None };
-        let err = check_products("t", &[exe], p).unwrap_err().to_string();
+        let err = check_products("t", &[exe], p, t).unwrap_err().to_string();
         assert!(err.contains("`nope`") && err.contains("bin/nope"), "{err}");
         let file = Product::File { path: "../etc/passwd".into(), variable: "x".into() };
-        assert!(check_products("t", &[file], p).is_err());
+        assert!(check_products("t", &[file], p, t).is_err());
     }
 
     #[test]
-    fn the_native_target_is_preferred_and_others_are_refused() {
+    fn the_native_target_is_preferred_and_unbuildable_ones_are_refused() {
         let text = |platforms: &str| {
             format!(
                 "name = \"t\"\nversion = \"1.0.0\"\nscript = \"true\"\nplatforms = [{platforms}]\n"
@@ -427,13 +485,52 @@ mod tests {
         let load = |platforms: &str| {
             repro_recipe::parse_str(&text(platforms), Path::new("/r/recipe.toml")).unwrap()
         };
-        let r = load(r#""aarch64-linux-gnu", "x86_64-linux-gnu""#);
+        let r = load(r#""aarch64-linux-gnu", "x86_64-linux-gnu", "x86_64-apple-darwin""#);
         assert_eq!(choose_target(&r, None).unwrap(), "x86_64-linux-gnu");
-        let err = choose_target(&r, Some("aarch64-linux-gnu")).unwrap_err().to_string();
-        assert!(err.contains("natively for x86_64-linux-gnu"), "{err}");
-        let r = load(r#""aarch64-linux-gnu""#);
-        assert!(choose_target(&r, None).is_err());
+        assert_eq!(choose_target(&r, Some("aarch64-linux-gnu")).unwrap(), "aarch64-linux-gnu");
+        let err = choose_target(&r, Some("x86_64-apple-darwin")).unwrap_err().to_string();
+        assert!(err.contains("cannot be built here") && err.contains("macOS"), "{err}");
+        let r = load(r#""x86_64-apple-darwin", "i686-w64-mingw32""#);
+        assert_eq!(choose_target(&r, None).unwrap(), "i686-w64-mingw32");
+        let r = load(r#""x86_64-apple-darwin""#);
+        let err = choose_target(&r, None).unwrap_err().to_string();
+        assert!(err.contains("none of the recipe's platforms"), "{err}");
         let err = choose_target(&r, Some("x86_64-linux-gnu")).unwrap_err().to_string();
         assert!(err.contains("not among the recipe's platforms"), "{err}");
+    }
+
+    #[test]
+    fn platform_all_expands_to_the_buildable_ones_and_keeps_the_reasons() {
+        let r = repro_recipe::parse_str(
+            "name = \"t\"\nversion = \"1.0.0\"\nscript = \"true\"\nplatforms = [\"x86_64-linux-gnu\", \"aarch64-apple-darwin\", \"x86_64-w64-mingw32\", \"armv6l-linux-gnueabihf\"]\n",
+            Path::new("/r/recipe.toml"),
+        )
+        .unwrap();
+        let plan = plan_platforms(&r, &["all".into()]).unwrap();
+        assert_eq!(plan.targets, ["x86_64-linux-gnu", "x86_64-w64-mingw32"]);
+        assert_eq!(plan.skipped.len(), 2);
+        assert!(plan.skipped[0].1.contains("macOS"), "{:?}", plan.skipped);
+        let plan = plan_platforms(&r, &["x86_64-w64-mingw32".into(), "all".into()]).unwrap();
+        assert_eq!(plan.targets, ["x86_64-linux-gnu", "x86_64-w64-mingw32"]);
+        let plan = plan_platforms(&r, &[]).unwrap();
+        assert_eq!(plan.targets, ["x86_64-linux-gnu"]);
+        assert!(plan_platforms(&r, &["aarch64-apple-darwin".into()]).is_err());
+        assert!(plan_platforms(&r, &["i686-w64-mingw32".into()]).is_err());
+    }
+
+    #[test]
+    fn each_target_uses_its_familys_pin() {
+        let native = image_lock_for("x86_64-linux-gnu", None).unwrap();
+        assert_eq!(native.family_name(), "native");
+        // An explicit lock of another family does not apply.
+        let d = tempfile::tempdir().unwrap();
+        let other = d.path().join("mingw.lock");
+        let text = repro_sandbox::family_lock(Family::Native, None).unwrap().to_toml();
+        std::fs::write(&other, text.replace("suite = ", "family = \"mingw\"\nsuite = ")).unwrap();
+        let l = image_lock_for("x86_64-linux-gnu", Some(&other)).unwrap();
+        assert_eq!(l.family_name(), "native");
+        if let Ok(l) = image_lock_for("x86_64-w64-mingw32", Some(&other)) {
+            assert_eq!(l.family_name(), "mingw");
+        }
     }
 }

@@ -56,7 +56,7 @@ pub struct CheckOptions {
     pub pids_limit: Option<i64>,
     /// Normalization and diff options (hints are added from the variations).
     pub diff: DiffOptions,
-    /// The image lock (default: [`repro_sandbox::default_lock_path`]).
+    /// The image lock (default: the target family's pin, see [`crate::build::image_lock_for`]).
     pub image_lock: Option<PathBuf>,
 }
 
@@ -241,8 +241,7 @@ async fn prepare(opts: &CheckOptions, sink: &Sink) -> Result<Prepared> {
         .collect();
 
     let runner = DockerRunner::connect().await?;
-    let lock_path = opts.image_lock.clone().unwrap_or_else(repro_sandbox::default_lock_path);
-    let lock = repro_sandbox::ImageLock::load(&lock_path)?;
+    let lock = crate::build::image_lock_for(&prepared.target, opts.image_lock.as_deref())?;
     let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
     sink.emit(Event::Image { message: format!("using pinned image {}", image.id) });
     Ok(Prepared { prepared, image, runner, srcdir, sources, work })

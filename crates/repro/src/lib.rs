@@ -4,5 +4,6 @@ pub mod build;
 pub mod check;
 pub mod diff;
 pub mod plan;
+pub mod products;
 pub mod variations;
 pub mod verify;

@@ -166,11 +166,18 @@ pub(crate) fn run_batch(
     explain: bool,
 ) -> Result<u8> {
     let recipes = repro::batch::find_recipes(&common.recipes)?;
-    let platforms: Vec<String> = common
-        .platform
-        .as_deref()
-        .map(|p| p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
-        .unwrap_or_default();
+    let platforms: Vec<String> =
+        common.platform.iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+    if platforms.iter().any(|p| p == "all") {
+        // `all` leaves out what cannot be built here; say which and why.
+        for r in recipes.iter().filter_map(|r| repro_recipe::load(r).ok()) {
+            for p in &r.platforms {
+                if let Err(reason) = repro_recipe::platform::buildable(p) {
+                    ctx.note(&format!("{}: {p} is not buildable here: {reason}", r.name));
+                }
+            }
+        }
+    }
     let jobs = repro::batch::plan_jobs(&recipes, &platforms);
     if jobs.is_empty() {
         bail!(

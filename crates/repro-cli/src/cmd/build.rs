@@ -19,9 +19,10 @@ pub(crate) struct Args {
     /// The recipe (`recipe.toml` or its directory).
     #[arg(value_name = "RECIPE")]
     recipe: PathBuf,
-    /// Target triplet (default: the recipe's first platform).
+    /// Target triplet (repeatable; `all` = every platform of the recipe that can be built here;
+    /// default: x86_64-linux-gnu when listed, else the first buildable one).
     #[arg(long, value_name = "TRIPLET")]
-    platform: Option<String>,
+    platform: Vec<String>,
     /// Directory for the tarballs.
     #[arg(long, value_name = "DIR", default_value = "products")]
     out: PathBuf,
@@ -42,7 +43,8 @@ pub(crate) struct Args {
     /// Keep the source directory and the unpacked prefix in DIR (`srcdir/`, `prefix/`).
     #[arg(long, value_name = "DIR")]
     keep_work: Option<PathBuf>,
-    /// The image lock (default: REPRO_IMAGE_LOCK, else the repository's docker/image.lock).
+    /// The image lock (default: the pin of the target's image family built into repro; for the
+    /// base image REPRO_IMAGE_LOCK overrides it).
     #[arg(long, value_name = "FILE")]
     lock: Option<PathBuf>,
     /// Write or update the built platform's entry in this JLL-style Artifacts.toml (other
@@ -71,9 +73,49 @@ pub(crate) fn download_url(base: &str, name: &str, version: &str, tarball: &str)
 }
 
 pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
+    let recipe = repro_recipe::load(&args.recipe)
+        .map_err(anyhow::Error::new)
+        .with_context(|| format!("building {}", args.recipe.display()))?;
+    let plan = repro::build::plan_platforms(&recipe, &args.platform)
+        .map_err(anyhow::Error::new)
+        .with_context(|| format!("building {}", args.recipe.display()))?;
+    let several = plan.targets.len() > 1 || !plan.skipped.is_empty();
+    let mut worst = EXIT_OK;
+    let mut summary = Vec::new();
+    for target in &plan.targets {
+        if several && !args.json {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("\n== platform {target} ==");
+            }
+        }
+        let code = build_one(&args, target, several, ctx)?;
+        if code == EXIT_INTERRUPTED {
+            return Ok(code);
+        }
+        summary.push((target.clone(), if code == EXIT_OK { "built" } else { "failed" }));
+        worst = worst_exit(worst, code);
+    }
+    if several && !args.json {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("\n== platforms ==");
+            for (t, s) in &summary {
+                println!("{t:<28} {s}");
+            }
+            for (t, reason) in &plan.skipped {
+                println!("{t:<28} not buildable here: {reason}");
+            }
+        }
+    }
+    Ok(worst)
+}
+
+fn build_one(args: &Args, target: &str, several: bool, ctx: &Ctx) -> anyhow::Result<u8> {
     let fetch =
         FetchConfig::from_env_and_args(args.sources.cache.clone(), args.sources.mirrors.clone())?;
     let (work_dir, _tmp) = match &args.keep_work {
+        Some(d) if several => (d.join(target), None),
         Some(d) => (d.clone(), None),
         None => {
             let t = TempWork::new()?;
@@ -87,9 +129,9 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
     }
     let opts = BuildOptions {
         recipe: args.recipe.clone(),
-        platform: args.platform.clone(),
+        platform: Some(target.to_owned()),
         products_dir: args.out.clone(),
-        work_dir,
+        work_dir: work_dir.clone(),
         fetch,
         env: None,
         label: "build".into(),
@@ -118,17 +160,21 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
                         | SandboxError::OutOfMemory { .. }
                 )
             );
-            let err = anyhow::Error::new(e).context(format!("building {}", args.recipe.display()));
-            if !log_hint {
+            let err = anyhow::Error::new(e)
+                .context(format!("building {} for {target}", args.recipe.display()));
+            if !log_hint && !several {
                 return Err(err);
             }
             crate::ui::print_error(&err);
             #[allow(clippy::print_stderr)]
-            match &args.keep_work {
-                Some(d) => {
-                    eprintln!("the full build log is under {}", d.join("prefix/logs").display())
+            if log_hint {
+                match &args.keep_work {
+                    Some(_) => eprintln!(
+                        "the full build log is under {}",
+                        work_dir.join("prefix/logs").display()
+                    ),
+                    None => eprintln!("(rerun with --keep-work DIR to keep the full build log)"),
                 }
-                None => eprintln!("(rerun with --keep-work DIR to keep the full build log)"),
             }
             return Ok(crate::EXIT_ERROR);
         }
@@ -158,6 +204,11 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
     }
     print_result(&result, args.json)?;
     Ok(EXIT_OK)
+}
+
+/// The worse of two exit codes: error (2) over failure-free (0).
+fn worst_exit(a: u8, b: u8) -> u8 {
+    if b != EXIT_OK { b.max(a) } else { a }
 }
 
 /// A work directory under the system temp dir, removed on drop.

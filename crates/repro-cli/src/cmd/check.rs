@@ -18,10 +18,11 @@ pub(crate) struct BuildTwiceArgs {
     /// searched for recipe files and globs. More than one recipe runs a batch.
     #[arg(required = true, value_name = "RECIPE")]
     pub(crate) recipes: Vec<PathBuf>,
-    /// Target triplet (only the native x86_64-linux-gnu is built). A batch takes a
-    /// comma-separated list, or `all` for every platform each recipe declares.
-    #[arg(long, value_name = "TRIPLET")]
-    pub(crate) platform: Option<String>,
+    /// Target triplet (repeatable, or comma-separated); `all` = every platform each recipe
+    /// declares that can be built here (`repro platforms`). Several platforms run as a batch:
+    /// one scheduler, one section per platform, the worst outcome as exit code.
+    #[arg(long, value_name = "TRIPLET", value_delimiter = ',')]
+    pub(crate) platform: Vec<String>,
     /// Run as a batch even for one recipe: `--json` writes `repro-batch/1` with the job's
     /// report beside it, and `--html` a dashboard directory (what `repro plan` jobs run).
     #[arg(long)]
@@ -71,7 +72,11 @@ impl BuildTwiceArgs {
     /// True when the arguments name one recipe and one platform: the single-report flow.
     pub(crate) fn is_single(&self) -> bool {
         let [r] = self.recipes.as_slice() else { return false };
-        let one_platform = self.platform.as_deref().is_none_or(|p| !p.contains(',') && p != "all");
+        let one_platform = match self.platform.as_slice() {
+            [] => true,
+            [p] => p != "all",
+            _ => false,
+        };
         !self.batch && one_platform && (r.is_file() || r.join("recipe.toml").is_file())
     }
 
@@ -81,7 +86,7 @@ impl BuildTwiceArgs {
             self.sources.mirrors.clone(),
         )?;
         let mut o = CheckOptions::new(self.recipes[0].clone(), fetch);
-        o.platform = self.platform.clone();
+        o.platform = self.platform.first().cloned();
         o.vary = VariationSet::parse(&self.vary)?;
         o.keep = self.keep.clone();
         o.timeout = std::time::Duration::from_secs(self.timeout);

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use repro_recipe::platform::Family;
 use repro_sandbox::{ImageBuildOptions, ImageLock, ImageState, PackageChange};
 
 use crate::ui::Ctx;
@@ -24,9 +25,14 @@ pub(crate) enum ImageCommand {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct LockArgs {
-    /// The image lock (default: REPRO_IMAGE_LOCK, else the repository's docker/image.lock).
+    /// The image lock (default: the pin built into repro from docker/; for the base image
+    /// REPRO_IMAGE_LOCK overrides it).
     #[arg(long, value_name = "FILE")]
     lock: Option<PathBuf>,
+    /// The toolchain image family: native (the base image, x86_64-linux-gnu), linux-cross,
+    /// musl or mingw (see `repro platforms`).
+    #[arg(long, value_name = "FAMILY", default_value = "native", value_parser = parse_family)]
+    family: Family,
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
@@ -53,8 +59,15 @@ pub(crate) struct BuildArgs {
     apt_mirror: Option<String>,
 }
 
-fn lock_path(a: &LockArgs) -> PathBuf {
-    a.lock.clone().unwrap_or_else(repro_sandbox::default_lock_path)
+fn parse_family(s: &str) -> Result<Family, String> {
+    Family::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Family::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown image family {s:?} (known: {})", names.join(", "))
+    })
+}
+
+fn load_lock(a: &LockArgs) -> Result<ImageLock, repro_sandbox::SandboxError> {
+    repro_sandbox::family_lock(a.family, a.lock.as_deref())
 }
 
 #[allow(clippy::print_stdout)]
@@ -72,13 +85,22 @@ pub(crate) fn run(cmd: ImageCommand, ctx: &Ctx) -> anyhow::Result<u8> {
 #[allow(clippy::print_stdout)]
 async fn build(a: BuildArgs, ctx: &Ctx) -> anyhow::Result<u8> {
     let docker = repro_sandbox::connect_docker().await?;
-    let lock_path = lock_path(&a.lock);
-    let docker_dir = match lock_path.parent() {
-        Some(p) if p.join("packages.list").is_file() => p.to_path_buf(),
-        _ => repro_sandbox::docker_dir(),
-    };
+    let explicit = a.lock.lock.clone().or_else(|| {
+        (a.lock.family == Family::Native)
+            .then(|| std::env::var_os("REPRO_IMAGE_LOCK").filter(|p| !p.is_empty()))
+            .flatten()
+            .map(PathBuf::from)
+    });
+    // A lock next to a packages.list names its own definition directory (tests); otherwise the
+    // definitions built into repro are used.
+    let docker_dir = explicit
+        .as_deref()
+        .and_then(|p| p.parent())
+        .filter(|p| p.join("packages.list").is_file())
+        .map(PathBuf::from);
     let opts = ImageBuildOptions {
-        lock_path: lock_path.clone(),
+        family: a.lock.family,
+        lock: explicit,
         docker_dir,
         force: a.force,
         update_lock: a.update_lock,
@@ -113,9 +135,12 @@ async fn build(a: BuildArgs, ctx: &Ctx) -> anyhow::Result<u8> {
         return Ok(EXIT_OK);
     }
     println!("loaded {} ({})", report.image.tag, report.image.id);
-    println!("rootfs sha256:{} ({} packages)", report.image.rootfs_sha256, report.packages);
-    if report.lock_written {
-        println!("wrote {}", lock_path.display());
+    println!(
+        "rootfs sha256:{} ({} packages, built in {:.0} s)",
+        report.image.rootfs_sha256, report.packages, report.rootfs_seconds
+    );
+    if let Some(p) = &report.lock_path {
+        println!("wrote {}", p.display());
     }
     print_changes(&report.changes);
     Ok(EXIT_OK)
@@ -134,8 +159,8 @@ fn print_changes(changes: &[PackageChange]) {
 
 #[allow(clippy::print_stdout)]
 async fn verify(a: LockArgs) -> anyhow::Result<u8> {
-    let lock_path = lock_path(&a);
-    let lock = ImageLock::load(&lock_path)?;
+    let lock = load_lock(&a)?;
+    let lock_path = lock.path.clone();
     let docker = repro_sandbox::connect_docker().await?;
     let state = repro_sandbox::image_state(&docker, &lock).await?;
     let rebuild =
@@ -180,10 +205,17 @@ async fn verify(a: LockArgs) -> anyhow::Result<u8> {
 
 #[allow(clippy::print_stdout)]
 async fn ls(a: LockArgs) -> anyhow::Result<u8> {
-    let lock_path = lock_path(&a);
-    let lock = ImageLock::load(&lock_path).ok();
+    // Every family's pin (or the one given with --lock), so each image says whether it is one.
+    let locks: Vec<ImageLock> = match &a.lock {
+        Some(p) => ImageLock::load(p).into_iter().collect(),
+        None => {
+            Family::ALL.iter().filter_map(|f| repro_sandbox::family_lock(*f, None).ok()).collect()
+        }
+    };
+    let lock = locks.first().cloned();
+    let lock_path = a.lock.clone().unwrap_or_else(|| "docker/image.lock".into());
     let docker = repro_sandbox::connect_docker().await?;
-    let images = repro_sandbox::list_images(&docker, lock.as_ref()).await?;
+    let images = repro_sandbox::list_images(&docker, &locks).await?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&images)?);
         return Ok(EXIT_OK);

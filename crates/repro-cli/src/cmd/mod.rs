@@ -13,6 +13,7 @@ pub(crate) mod image;
 pub(crate) mod import;
 pub(crate) mod key;
 pub(crate) mod plan;
+pub(crate) mod platforms;
 pub(crate) mod recipe;
 pub(crate) mod report;
 pub(crate) mod verify;
