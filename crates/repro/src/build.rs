@@ -216,7 +216,7 @@ pub fn plan_platforms(recipe: &Recipe, requested: &[String]) -> Result<PlatformP
 
 /// The pin of the image that builds `target`: its family's lock built into repro, or `explicit`
 /// when that lock is of the same family (`REPRO_IMAGE_LOCK` applies to the base image).
-pub fn image_lock_for(target: &str, explicit: Option<&Path>) -> Result<ImageLock, BuildError> {
+pub fn image_lock_for(target: &str, explicit: Option<&Path>) -> Result<ImageLock, SandboxError> {
     let family = platform::buildable(target).map_or(Family::Native, |t| t.family);
     if let Some(p) = explicit {
         let lock = ImageLock::load(p)?;
@@ -224,7 +224,7 @@ pub fn image_lock_for(target: &str, explicit: Option<&Path>) -> Result<ImageLock
             return Ok(lock);
         }
     }
-    Ok(repro_sandbox::family_lock(family, None)?)
+    repro_sandbox::family_lock(family, None)
 }
 
 /// Loads the recipe, picks the target and fetches the sources (blocking: call it from a

@@ -48,7 +48,7 @@ pub struct VerifyOptions {
     pub limits: Limits,
     /// Normalization and diff options of the published-versus-rebuilt comparison.
     pub diff: DiffOptions,
-    /// The image lock (default: [`repro_sandbox::default_lock_path`]).
+    /// The image lock (default: the target family's pin, see [`crate::build::image_lock_for`]).
     pub image_lock: Option<PathBuf>,
 }
 
@@ -327,8 +327,7 @@ pub async fn rebuild(
     section.sources = source_infos(&prepared);
 
     let runner = DockerRunner::connect().await?;
-    let lock_path = opts.image_lock.clone().unwrap_or_else(repro_sandbox::default_lock_path);
-    let lock = repro_sandbox::ImageLock::load(&lock_path)?;
+    let lock = crate::build::image_lock_for(&prepared.target, opts.image_lock.as_deref())?;
     let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
     sink.emit(Event::Image { message: format!("using pinned image {}", image.id) });
     section.image = Some(ImageInfo {
