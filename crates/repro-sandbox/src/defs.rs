@@ -47,6 +47,9 @@ pub const DEFINITION_FILES: &[DefFile] = &[
 
 /// The lock of each family, as committed in `docker/` when this binary was built.
 const NATIVE_LOCK: &str = include_str!("../../../docker/image.lock");
+const LINUX_CROSS_LOCK: &str = include_str!("../../../docker/families/linux-cross.lock");
+const MUSL_LOCK: &str = include_str!("../../../docker/families/musl.lock");
+const MINGW_LOCK: &str = include_str!("../../../docker/families/mingw.lock");
 
 /// The lock file's path relative to the repository root (`docker/image.lock`,
 /// `docker/families/<family>.lock`).
@@ -61,7 +64,9 @@ pub fn lock_rel_path(family: Family) -> String {
 pub fn embedded_lock(family: Family) -> Option<&'static str> {
     match family {
         Family::Native => Some(NATIVE_LOCK),
-        Family::LinuxCross | Family::Musl | Family::Mingw => None,
+        Family::LinuxCross => Some(LINUX_CROSS_LOCK),
+        Family::Musl => Some(MUSL_LOCK),
+        Family::Mingw => Some(MINGW_LOCK),
     }
 }
 
@@ -176,6 +181,21 @@ mod tests {
         let lock = family_lock(Family::Native, None).unwrap();
         assert_eq!(lock.path, Path::new("docker/image.lock"));
         assert!(lock.packages.contains_key("build-essential"));
+    }
+
+    #[test]
+    fn every_family_pin_is_built_in_and_names_its_family() {
+        for f in [Family::LinuxCross, Family::Musl, Family::Mingw] {
+            let lock = family_lock(f, None).unwrap();
+            assert_eq!(lock.family_name(), f.name());
+            for t in f.targets() {
+                for p in t.packages {
+                    let pinned = lock.packages.contains_key(*p)
+                        || lock.packages.contains_key(&format!("{p}:amd64"));
+                    assert!(pinned, "{p} pinned in {}", f.name());
+                }
+            }
+        }
     }
 
     #[test]
