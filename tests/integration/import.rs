@@ -69,7 +69,7 @@ fn strict_mode_fails_and_writes_nothing() {
         .stderr(predicate::str::contains(
             "warnings/build_tarballs.jl:21:1: `while` loops are not supported",
         ))
-        .stderr(predicate::str::contains("16 warnings and --strict is set; nothing was written"));
+        .stderr(predicate::str::contains("17 warnings and --strict is set; nothing was written"));
     assert!(!out.exists());
     // Without --strict the same recipe imports, with the warnings on stderr.
     repro()

@@ -1,9 +1,11 @@
-//! `cargo xtask`: repository automation (tests, base image, benchmarks, source mirror).
+//! `cargo xtask`: repository automation (tests, base image, benchmarks, source mirror,
+//! importer corpus).
 
 use anyhow::Result;
 use clap::Parser;
 
 mod bench;
+mod corpus;
 mod mirror;
 mod records;
 mod test;
@@ -19,6 +21,8 @@ enum Task {
     MirrorDebian(mirror::Args),
     /// Rebuild real recipes and update their committed Artifacts.toml records.
     Records(records::Args),
+    /// Import every build_tarballs.jl of a Yggdrasil corpus and print the coverage table.
+    Corpus(corpus::Args),
 }
 
 fn main() -> Result<()> {
@@ -27,5 +31,6 @@ fn main() -> Result<()> {
         Task::Bench(a) => bench::run(a),
         Task::MirrorDebian(a) => mirror::run(a),
         Task::Records(a) => records::run(a),
+        Task::Corpus(a) => corpus::run(a),
     }
 }

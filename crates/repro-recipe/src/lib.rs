@@ -1,4 +1,4 @@
-//! Recipe model, TOML parsing with spans, validation, Yggdrasil importer.
+//! Recipe model, TOML parsing with spans, validation.
 //!
 //! A recipe (`recipe.toml`, format v1, documented in `docs/recipe-format.md`) describes one
 //! BinaryBuilder-style build: name, version, sources, a bash script, platforms, products and
@@ -19,7 +19,7 @@ use sha2::Digest as _;
 
 pub mod compat;
 pub mod error;
-pub mod import;
+pub mod lint;
 pub mod model;
 mod parse;
 pub mod platform;
@@ -27,6 +27,7 @@ mod ser;
 pub mod validate;
 
 pub use error::{Problem, RecipeError};
+pub use lint::{Lint, LintKind, lints};
 pub use model::*;
 pub use parse::MAX_RECIPE_BYTES;
 pub use ser::to_toml;

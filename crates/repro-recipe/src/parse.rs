@@ -600,10 +600,7 @@ impl<'s> Parser<'s> {
         };
         let source = match kind {
             "archive" => {
-                let u = self.req_str(t, "archive", "", |s| {
-                    validate::not_github_archive(s)?;
-                    url(s)
-                });
+                let u = self.req_str(t, "archive", "", url);
                 let sha256 = sha(self);
                 let unpack_target = target(self, "unpack_target");
                 Source::Archive { url: u?, sha256: sha256?, unpack_target: unpack_target? }

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::{
-    Dependency, DependencyKind, DependencySource, Problem, Product, Recipe, RecipeError, Source,
-    load, parse_str, to_toml,
+    Dependency, DependencyKind, DependencySource, LintKind, Problem, Product, Recipe, RecipeError,
+    Source, load, parse_str, to_toml,
 };
 
 const TOP: &str = r#"name = "foo"
@@ -1162,18 +1162,27 @@ fn display_of_many_problems_is_bounded() {
 }
 
 #[test]
-fn github_auto_generated_archives_are_refused() {
-    for bad in [
-        "https://github.com/madler/zlib/archive/refs/tags/v1.3.1.tar.gz",
-        "https://github.com/madler/zlib/archive/51b7f2abdade71cd9bb0e7a373ef2610ec6f9daf.tar.gz",
-        "https://codeload.github.com/madler/zlib/tar.gz/refs/tags/v1.3.1",
+fn github_auto_generated_archives_ftp_and_git_urls_are_accepted_with_lints() {
+    for (url, kind) in [
+        ("https://github.com/madler/zlib/archive/refs/tags/v1.3.1.tar.gz", LintKind::MutableSource),
+        (
+            "https://codeload.github.com/madler/zlib/tar.gz/refs/tags/v1.3.1",
+            LintKind::MutableSource,
+        ),
+        ("ftp://ftp.gnu.org/gnu/hello/hello-2.12.tar.gz", LintKind::UnfetchableUrl),
     ] {
-        let p = one(&source(&format!("archive = {bad:?}\nsha256 = \"{SHA}\"")));
-        assert_eq!(p.field, "sources[0].archive");
-        assert!(p.message.contains("GitHub auto-generated archive"), "{p:?}");
-        assert!(help(&p).contains("`git` source"), "{p:?}");
+        let r = ok(&source(&format!("archive = {url:?}\nsha256 = \"{SHA}\"")));
+        let l = crate::lints(&r);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert_eq!((l[0].kind, l[0].field.as_str()), (kind, "sources[0]"));
     }
-    ok(&source(&format!(
+    let r = ok(&source(&format!(
+        "git = \"git://git.example.org/foo.git\"\ncommit = \"{}\"",
+        "a".repeat(40)
+    )));
+    assert_eq!(crate::lints(&r)[0].kind, LintKind::InsecureUrl);
+    let r = ok(&source(&format!(
         "archive = \"https://github.com/libffi/libffi/releases/download/v3.4.4/libffi-3.4.4.tar.gz\"\nsha256 = \"{SHA}\""
     )));
+    assert!(crate::lints(&r).is_empty());
 }

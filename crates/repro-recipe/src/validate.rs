@@ -212,8 +212,8 @@ fn hex_digest(s: &str, len: usize, what: &str, help: &str) -> RuleResult<String>
     Ok(s.to_ascii_lowercase())
 }
 
-/// A source or artifact location: `http://`, `https://`, `file://`, or a path relative to the
-/// recipe file. Relative paths may use `..` (the content is pinned by its hash).
+/// A source or artifact location: `http://`, `https://`, `file://`, `ftp://`, `git://`, or a
+/// path relative to the recipe file. Relative paths may use `..` (the content is pinned by its hash).
 pub(crate) fn url(s: &str) -> RuleResult {
     if s.is_empty() {
         return Err(Rule::new("the URL is empty"));
@@ -235,6 +235,16 @@ pub(crate) fn url(s: &str) -> RuleResult {
                     Ok(())
                 }
             }
+            // Accepted as BinaryBuilder accepts them; `lint` flags them, and fetching them
+            // needs a mirror (ftp) or git (git://).
+            "ftp" | "ftps" | "git" => {
+                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                if host.is_empty() {
+                    Err(Rule::new(format!("{s:?} has no host")))
+                } else {
+                    Ok(())
+                }
+            }
             "file" => {
                 if rest.starts_with('/') {
                     Ok(())
@@ -244,7 +254,7 @@ pub(crate) fn url(s: &str) -> RuleResult {
                 }
             }
             _ => Err(Rule::new(format!("unsupported URL scheme {scheme:?} in {s:?}"))
-                .help("use http://, https://, file://, or a path relative to the recipe file")),
+                .help("use http://, https://, ftp://, git://, file://, or a path relative to the recipe file")),
         };
     }
     if s.starts_with('/') {
@@ -255,26 +265,6 @@ pub(crate) fn url(s: &str) -> RuleResult {
     if colon_first {
         return Err(Rule::new(format!("{s:?} is not a supported URL"))
             .help("use http://, https://, file://, or a path relative to the recipe file"));
-    }
-    Ok(())
-}
-
-/// Refuses GitHub's auto-generated archives (`github.com/<owner>/<repo>/archive/...`), as
-/// BinaryBuilder does: GitHub does not guarantee their bytes, so their sha256 can change.
-pub(crate) fn not_github_archive(url: &str) -> RuleResult {
-    let lower = url.to_ascii_lowercase();
-    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
-    let Some(rest) = rest else { return Ok(()) };
-    let parts: Vec<&str> = rest.split('/').collect();
-    let auto = matches!(
-        parts.as_slice(),
-        ["github.com" | "www.github.com", _, _, "archive", ..] | ["codeload.github.com", ..]
-    );
-    if auto {
-        return Err(Rule::new(format!(
-            "{url:?} is a GitHub auto-generated archive, whose bytes (and sha256) GitHub does not guarantee"
-        ))
-        .help("use a `git` source pinned to the commit, or a release asset (…/releases/download/…)"));
     }
     Ok(())
 }

@@ -149,6 +149,19 @@ impl Fetcher {
         }
 
         match location {
+            Location::Other { scheme } => {
+                let tried = if tried.is_empty() {
+                    "no mirrors configured".to_owned()
+                } else {
+                    tried.join(", ")
+                };
+                Err(Error::UnsupportedUrl {
+                    url: url.to_owned(),
+                    reason: format!(
+                        "repro does not download {scheme}:// URLs, and no file with sha256 {hex} is in the cache or a mirror (tried: {tried}); put the file in a source mirror as sha256/{hex}, or use an http(s) URL of the same file"
+                    ),
+                })
+            }
             Location::Local(path) => {
                 let (tmp, actual) = self.copy_local(&path, url)?;
                 if actual != hex {
@@ -212,6 +225,15 @@ impl Fetcher {
         let location = classify(url, base)?;
         let key = match &location {
             Location::Http(u) => u.clone(),
+            Location::Other { scheme } if scheme == "git" => url.to_owned(),
+            Location::Other { scheme } => {
+                return Err(Error::UnsupportedUrl {
+                    url: url.to_owned(),
+                    reason: format!(
+                        "a git source cannot be fetched from a {scheme}:// URL; use https://"
+                    ),
+                });
+            }
             Location::Local(p) => absolute(p).to_string_lossy().into_owned(),
         };
         self.cache.ensure_dirs()?;
@@ -277,7 +299,8 @@ impl Fetcher {
                 git::fetch_into(&repo, absolute(path).as_os_str(), &commit, url)?;
                 FetchOrigin::Local
             }
-            Location::Http(u) => {
+            Location::Http(_) | Location::Other { .. } => {
+                let u = url;
                 if self.cfg.offline {
                     let tried = if tried.is_empty() {
                         "no git mirrors".to_owned()

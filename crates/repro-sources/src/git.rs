@@ -22,6 +22,8 @@ pub(crate) fn git() -> Command {
         .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES")
         .args(["-c", "protocol.allow=never"])
         .args(["-c", "protocol.https.allow=always", "-c", "protocol.http.allow=always"])
+        // `git://` is unauthenticated, but the pinned commit id guards the content.
+        .args(["-c", "protocol.git.allow=always"])
         .args(["-c", "protocol.file.allow=always"])
         .args(["-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=true"])
         .args(["-c", "init.defaultBranch=main", "-c", "advice.detachedHead=false"])

@@ -11,6 +11,9 @@ pub(crate) enum Location {
     Http(String),
     /// A local file or directory (`file://` URL or a plain path, resolved against the recipe dir).
     Local(PathBuf),
+    /// A scheme recipes may use but that is not fetched over HTTP: `ftp://` (only from the cache
+    /// or a mirror) and `git://` (git sources, through git).
+    Other { scheme: String },
 }
 
 /// Classifies `url`, resolving plain relative paths against `base` (the recipe's directory).
@@ -27,6 +30,7 @@ pub(crate) fn classify(url: &str, base: &Path) -> Result<Location> {
         let scheme_lc = scheme.to_ascii_lowercase();
         return match scheme_lc.as_str() {
             "http" | "https" => Ok(Location::Http(url.to_owned())),
+            "ftp" | "ftps" | "git" => Ok(Location::Other { scheme: scheme_lc }),
             "file" => {
                 // file:///abs/path or file://localhost/abs/path
                 let path = rest.strip_prefix("localhost").unwrap_or(rest);
@@ -40,7 +44,9 @@ pub(crate) fn classify(url: &str, base: &Path) -> Result<Location> {
                 Ok(Location::Local(PathBuf::from(decoded)))
             }
             _ if scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => {
-                Err(unsupported("only http://, https://, file:// and local paths are supported"))
+                Err(unsupported(
+                    "only http://, https://, ftp:// (from a mirror), git:// (git sources), file:// and local paths are supported",
+                ))
             }
             // Not a scheme at all (e.g. "dir with ://"): treat as a path.
             _ => Ok(Location::Local(base.join(url))),

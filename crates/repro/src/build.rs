@@ -36,6 +36,8 @@ pub enum BuildError {
     #[error(transparent)]
     Recipe(#[from] repro_recipe::RecipeError),
     #[error(transparent)]
+    Load(#[from] crate::recipe_input::LoadError),
+    #[error(transparent)]
     Sources(#[from] repro_sources::Error),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
@@ -235,7 +237,7 @@ pub fn prepare(
     fetch: &FetchConfig,
     sink: &Sink,
 ) -> Result<PreparedRecipe, BuildError> {
-    let recipe = repro_recipe::load(recipe_path)?;
+    let recipe = crate::recipe_input::load_recipe(recipe_path, sink)?;
     let target = choose_target(&recipe, platform)?;
     let fetcher = Fetcher::new(fetch.clone(), sink.clone());
     let fetched = fetcher.fetch_recipe(&recipe)?;

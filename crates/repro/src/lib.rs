@@ -5,5 +5,6 @@ pub mod check;
 pub mod diff;
 pub mod plan;
 pub mod products;
+pub mod recipe_input;
 pub mod variations;
 pub mod verify;

@@ -2,7 +2,7 @@
 //! `build_tarballs.jl` of the public repository).
 //!
 //! The corpus is unpacked into a temporary directory and each `build_tarballs.jl` is imported
-//! in-process (`repro_recipe::import::import_yggdrasil`) into a `recipe.toml` beside it; the
+//! in-process (`repro_import::import_yggdrasil`) into a `recipe.toml` beside it; the
 //! recipes that import are then planned for every platform they declare, for GitHub Actions
 //! and Buildkite at once, `RUNS` times. Target: under 1 s.
 
@@ -40,11 +40,9 @@ pub(crate) fn import_corpus(tarball: &Path, dest: &Path) -> Result<(usize, usize
     files.sort();
     let mut ok = 0;
     for f in &files {
-        let opts = repro_recipe::import::ImportOptions {
-            root: Some(dest.to_owned()),
-            ..Default::default()
-        };
-        if let Ok(r) = repro_recipe::import::import_yggdrasil(f, &opts) {
+        let opts =
+            repro_import::ImportOptions { root: Some(dest.to_owned()), ..Default::default() };
+        if let Ok(r) = repro_import::import_yggdrasil(f, &opts) {
             std::fs::write(f.with_file_name("recipe.toml"), r.toml)?;
             ok += 1;
         }

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use repro_recipe::import::{self, ImportError, ImportOptions};
+use repro_import::{self as import, ImportError, ImportOptions};
 
 use crate::ui::Ctx;
 
@@ -74,7 +74,13 @@ fn yggdrasil(
         let rel = import::relative_path(&out_dir, Path::new(recipe));
         dep_map.insert(name.to_owned(), rel.to_string_lossy().replace('\\', "/"));
     }
-    let opts = ImportOptions { root, strict, deps: dep_map, output: output.clone() };
+    let opts = ImportOptions {
+        root,
+        strict,
+        deps: dep_map,
+        output: output.clone(),
+        ..ImportOptions::default()
+    };
     let result = match import::import_yggdrasil(path, &opts) {
         Ok(r) => r,
         Err(ImportError::Strict { warnings, .. }) => {

@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use repro::recipe_input::{is_julia_recipe, load_recipe_quiet};
 use repro_recipe::{DependencySource, Product, Recipe, Source};
 
 use crate::ui::Ctx;
@@ -12,15 +13,21 @@ use crate::{EXIT_ERROR, EXIT_OK};
 #[derive(clap::Subcommand, Debug)]
 pub(crate) enum RecipeCommand {
     /// Validate recipes: prints `ok: FILE (...)` for each valid one and every problem (with
-    /// file:line:column) of each invalid one. Exit 0 if all are valid, 2 otherwise.
+    /// file:line:column) of each invalid one; warnings (lints such as a source that can change
+    /// upstream, and import warnings of a build_tarballs.jl) go to stderr. Exit 0 if all are
+    /// valid, 2 otherwise.
     Check {
-        /// Recipe files (or directories holding a recipe.toml).
+        /// Recipe files (recipe.toml, a directory holding one, or a Yggdrasil
+        /// build_tarballs.jl, imported in memory).
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Treat warnings as errors: a recipe with any warning is refused (exit 2).
+        #[arg(long)]
+        strict: bool,
     },
     /// Show a recipe as validated: a summary, or with --json the full model.
     Show {
-        /// Recipe file (or a directory holding a recipe.toml).
+        /// Recipe file (or a directory holding a recipe.toml, or a build_tarballs.jl).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Print the recipe model as JSON.
@@ -31,19 +38,38 @@ pub(crate) enum RecipeCommand {
 
 pub(crate) fn run(cmd: RecipeCommand, ctx: &Ctx) -> anyhow::Result<u8> {
     match cmd {
-        RecipeCommand::Check { files } => check(&files, ctx),
+        RecipeCommand::Check { files, strict } => check(&files, strict, ctx),
         RecipeCommand::Show { file, json } => show(&file, json),
     }
 }
 
-fn check(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<u8> {
+#[allow(clippy::print_stderr)]
+fn check(files: &[PathBuf], strict: bool, ctx: &Ctx) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     let mut code = EXIT_OK;
     for file in files {
-        match repro_recipe::load(file) {
-            Ok(r) => {
-                if !ctx.quiet {
-                    writeln!(out, "ok: {} ({})", r.path.display(), one_line(&r))?;
+        match load_recipe_quiet(file) {
+            Ok(loaded) => {
+                let lints = repro_recipe::lints(&loaded.recipe);
+                out.flush()?;
+                for w in &loaded.import_warnings {
+                    eprintln!("warning: {w}");
+                }
+                for l in &lints {
+                    eprintln!("warning: {}: {l}", file.display());
+                }
+                let flagged = loaded.import_warnings.len() + lints.len();
+                if strict && flagged > 0 {
+                    eprintln!(
+                        "error: {}: {} and --strict is set",
+                        file.display(),
+                        plural(flagged, "warning")
+                    );
+                    code = EXIT_ERROR;
+                } else if !ctx.quiet {
+                    let shown =
+                        if is_julia_recipe(file) { file.as_path() } else { &loaded.recipe.path };
+                    writeln!(out, "ok: {} ({})", shown.display(), one_line(&loaded.recipe))?;
                 }
             }
             Err(e) => {
@@ -57,8 +83,8 @@ fn check(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<u8> {
 }
 
 fn show(file: &std::path::Path, json: bool) -> anyhow::Result<u8> {
-    let r = match repro_recipe::load(file) {
-        Ok(r) => r,
+    let r = match load_recipe_quiet(file) {
+        Ok(r) => r.recipe,
         Err(e) => {
             print_error(&e);
             return Ok(EXIT_ERROR);
@@ -79,7 +105,7 @@ fn show(file: &std::path::Path, json: bool) -> anyhow::Result<u8> {
 }
 
 #[allow(clippy::print_stderr)]
-fn print_error(e: &repro_recipe::RecipeError) {
+fn print_error(e: &dyn std::fmt::Display) {
     eprintln!("error: {e}");
 }
 

@@ -14,7 +14,7 @@ sources = [
 
 script = "cd \$WORKSPACE/srcdir\nmake PREFIX=$prefix install\n"   # warns: unresolved $prefix
 
-@static if Sys.isapple()                                   # warns: macro
+@static if Sys.isapple()                                   # warns: the host is not known
     script *= "echo apple\n"
 end
 

@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(ps.len(), 18);
         let triplets: Vec<String> = ps.iter().map(Platform::triplet).collect();
         for t in &triplets {
-            assert!(crate::validate::platform(t).is_ok(), "{t}");
+            assert!(repro_recipe::validate::platform(t).is_ok(), "{t}");
         }
         assert!(triplets.contains(&"armv7l-linux-musleabihf".to_owned()));
         assert!(triplets.contains(&"x86_64-w64-mingw32".to_owned()));

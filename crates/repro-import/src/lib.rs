@@ -6,10 +6,10 @@
 //! inside a root directory, and converts the values passed to `build_tarballs(...)` into a
 //! [`Recipe`] ([`convert`]). Anything it cannot convert becomes an [`ImportWarning`] naming
 //! `file:line:column` and the construct; with [`ImportOptions::strict`] warnings are errors.
-//! The result is written with [`crate::to_toml`] and re-validated with [`crate::parse_str`].
+//! The result is written with [`repro_recipe::to_toml`] and re-validated with [`repro_recipe::parse_str`].
 //!
 //! ```no_run
-//! use repro_recipe::import::{import_yggdrasil, ImportOptions};
+//! use repro_import::{import_yggdrasil, ImportOptions};
 //! let r = import_yggdrasil("X/XZ/build_tarballs.jl".as_ref(), &ImportOptions::default()).unwrap();
 //! for w in &r.warnings {
 //!     eprintln!("warning: {w}");
@@ -22,6 +22,7 @@
 
 mod ast;
 mod convert;
+pub mod corpus;
 mod eval;
 mod lexer;
 mod parser;
@@ -33,8 +34,8 @@ use std::fmt;
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::RecipeError;
-use crate::model::Recipe;
+use repro_recipe::Recipe;
+use repro_recipe::RecipeError;
 
 /// Largest `build_tarballs.jl` or included file read, in bytes.
 pub const MAX_JULIA_FILE_BYTES: u64 = 1 << 20;
@@ -76,6 +77,9 @@ pub struct ImportOptions {
     /// made relative to its directory, and it is the path the output is re-validated as.
     /// Default: `recipe.toml` next to the `build_tarballs.jl`.
     pub output: Option<PathBuf>,
+    /// Give up after this long ([`ImportError::Limit`]). Default: no time limit (evaluation is
+    /// still bounded by its step, depth and allocation budgets).
+    pub time_limit: Option<std::time::Duration>,
 }
 
 /// Something the importer could not convert, or converted only partly.
@@ -107,7 +111,7 @@ pub struct ImportResult {
     /// The converted recipe, as re-read from [`ImportResult::toml`].
     pub recipe: Recipe,
     /// The recipe TOML: a header comment (source file, keyword arguments, skipped platforms,
-    /// notes, warnings) followed by [`crate::to_toml`]'s canonical form.
+    /// notes, warnings) followed by [`repro_recipe::to_toml`]'s canonical form.
     pub toml: String,
     pub warnings: Vec<ImportWarning>,
     /// `build_tarballs(...)` keyword arguments: name → the value's source text.
@@ -138,9 +142,10 @@ pub enum ImportError {
     /// An `include(...)` is missing, escapes the root, nests too deeply or forms a cycle.
     #[error("{}:{line}:{column}: include error: {message}", file.display())]
     Include { file: PathBuf, line: usize, column: usize, message: String },
-    /// Evaluation hit a limit (steps, call depth).
+    /// Evaluation hit one of its bounds: steps, call or nesting depth, value size, total
+    /// allocation, or the time limit (`timed_out`).
     #[error("{}:{line}:{column}: {message}", file.display())]
-    Eval { file: PathBuf, line: usize, column: usize, message: String },
+    Limit { file: PathBuf, line: usize, column: usize, message: String, timed_out: bool },
     /// A required part of the recipe (name, version, script, the `build_tarballs` call) is
     /// missing or could not be evaluated.
     #[error("{}:{line}:{column}: cannot import `{field}`: {message}", file.display())]
@@ -194,7 +199,7 @@ fn import_on_this_thread(path: &Path, opts: &ImportOptions) -> Result<ImportResu
         }
         None => default_root(&canonical),
     };
-    let mut interp = eval::Interp::new(root);
+    let mut interp = eval::Interp::new(root, opts.time_limit);
     interp.run_main(path, canonical.clone())?;
     convert::convert(interp, path, &canonical, opts)
 }
@@ -217,12 +222,34 @@ pub(crate) fn load_file(
     path: &Path,
     index: usize,
 ) -> Result<(String, Vec<ast::Expr>), ImportError> {
+    let text = read_regular_file(path)?;
+    let stmts = parse_text(&text, index).map_err(|e| ImportError::Syntax {
+        file: path.to_owned(),
+        line: e.loc.line as usize,
+        column: e.loc.col as usize,
+        message: e.message,
+    })?;
+    Ok((text, stmts))
+}
+
+/// Reads a Julia file (or a file a recipe reads) as UTF-8, refusing anything that is not a
+/// regular file before opening it (a FIFO or device would block or never end) and files over
+/// [`MAX_JULIA_FILE_BYTES`].
+pub(crate) fn read_regular_file(path: &Path) -> Result<String, ImportError> {
     let io = |source| ImportError::Io { path: path.to_owned(), source };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(io(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory")));
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device?)"
+        };
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("it is {what}"),
+        )));
     }
+    let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(MAX_JULIA_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_JULIA_FILE_BYTES {
@@ -232,17 +259,10 @@ pub(crate) fn load_file(
             limit: MAX_JULIA_FILE_BYTES,
         });
     }
-    let text = String::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+    String::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
         path: path.to_owned(),
         offset: e.utf8_error().valid_up_to(),
-    })?;
-    let stmts = parse_text(&text, index).map_err(|e| ImportError::Syntax {
-        file: path.to_owned(),
-        line: e.loc.line as usize,
-        column: e.loc.col as usize,
-        message: e.message,
-    })?;
-    Ok((text, stmts))
+    })
 }
 
 pub(crate) fn parse_text(text: &str, index: usize) -> Result<Vec<ast::Expr>, SyntaxError> {

@@ -9,12 +9,18 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
-use super::ast::{Arg, Expr, ExprKind, FunctionDef, StrPiece};
-use super::platform::{self, Platform};
-use super::value::{DepValue, JVersion, LambdaValue, Unknown, Value};
-use super::{ImportError, Loc};
-use crate::model::{Product, Source};
+use crate::ast::{Arg, Expr, ExprKind, FunctionDef, StrPiece};
+use crate::platform::Platform;
+use crate::value::{JVersion, LambdaValue, Unknown, Value};
+use crate::{ImportError, Loc};
+use repro_recipe::Source;
+
+mod bb;
+mod builtins;
+
+use builtins::{Call, Kind, Unknowns};
 
 /// Evaluation steps before giving up (loops and recursion in hostile input).
 const MAX_STEPS: u64 = 2_000_000;
@@ -24,116 +30,12 @@ const MAX_CALL_DEPTH: usize = 64;
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 8;
 /// Files read in total (the recipe and its includes).
 pub(crate) const MAX_FILES: usize = 32;
-/// Longest vector a range or repetition may create.
+/// Most elements of one vector, tuple or Dict.
 const MAX_VECTOR: usize = 100_000;
-
-/// Functions the evaluator implements.
-const BUILTINS: &[&str] = &[
-    "supported_platforms",
-    "expand_cxxstring_abis",
-    "expand_gfortran_versions",
-    "expand_microarchitectures",
-    "filter",
-    "filter!",
-    "map",
-    "collect",
-    "vcat",
-    "push!",
-    "pushfirst!",
-    "append!",
-    "unique",
-    "setdiff",
-    "length",
-    "isempty",
-    "first",
-    "last",
-    "in",
-    "string",
-    "joinpath",
-    "basename",
-    "dirname",
-    "lowercase",
-    "uppercase",
-    "replace",
-    "startswith",
-    "endswith",
-    "occursin",
-    "strip",
-    "tuple",
-    "haskey",
-    "get",
-    "error",
-    "println",
-    "print",
-    "arch",
-    "os",
-    "libc",
-    "call_abi",
-    "nbits",
-    "proc_family",
-    "triplet",
-    "cxxstring_abi",
-    "libgfortran_version",
-    "libstdcxx_version",
-    "sanitize",
-    "march",
-    "islinux",
-    "iswindows",
-    "isapple",
-    "isfreebsd",
-    "isbsd",
-    "isunix",
-];
-
-/// Type names; calling them constructs a value.
-const TYPES: &[&str] = &[
-    "ArchiveSource",
-    "GitSource",
-    "FileSource",
-    "DirectorySource",
-    "AbstractSource",
-    "LibraryProduct",
-    "ExecutableProduct",
-    "FileProduct",
-    "FrameworkProduct",
-    "Product",
-    "Dependency",
-    "BuildDependency",
-    "HostBuildDependency",
-    "RuntimeDependency",
-    "AbstractDependency",
-    "PackageSpec",
-    "Platform",
-    "AbstractPlatform",
-    "AnyPlatform",
-    "Linux",
-    "MacOS",
-    "Windows",
-    "FreeBSD",
-    "VersionNumber",
-    "String",
-    "AbstractString",
-    "Symbol",
-    "Dict",
-    "Pair",
-    "Any",
-    "Int",
-    "Bool",
-    "Vector",
-    "Tuple",
-    "Nothing",
-];
-
-const MODULES: &[&str] = &[
-    "Sys",
-    "Base",
-    "BinaryBuilder",
-    "BinaryBuilderBase",
-    "Pkg",
-    "BinaryPlatforms",
-    "Main",
-    "Core",
-];
+/// Longest string value, in bytes.
+const MAX_STRING_BYTES: usize = 4 << 20;
+/// Bytes of values created (and copied) during one import, approximately.
+const MAX_ALLOC_BYTES: usize = 256 << 20;
 
 /// One file the evaluator has read.
 pub(crate) struct FileInfo {
@@ -144,7 +46,7 @@ pub(crate) struct FileInfo {
     pub(crate) chars: Vec<char>,
 }
 
-/// A warning before it is turned into a public [`super::ImportWarning`].
+/// A warning before it is turned into a public [`crate::ImportWarning`].
 #[derive(Debug, Clone)]
 pub(crate) struct Warning {
     pub(crate) loc: Loc,
@@ -159,6 +61,14 @@ pub(crate) struct BuildCall {
     pub(crate) positional: Vec<(Value, Loc)>,
     /// Keyword arguments: name, value and the source text of the value.
     pub(crate) kwargs: Vec<(String, Value, String)>,
+}
+
+/// Why `read(path)` gave no text.
+pub(crate) enum ReadError {
+    /// The file does not exist (a bundled file missing from a checkout).
+    Absent(String),
+    /// It exists but may not be read (outside the root, not a regular file, too large).
+    Refused(String),
 }
 
 /// Non-local control flow and hard errors.
@@ -195,10 +105,14 @@ pub(crate) struct Interp {
     pub(crate) notes: Vec<String>,
     /// Values of `end` for the innermost index expressions.
     end_values: Vec<i64>,
+    /// Bytes charged against [`MAX_ALLOC_BYTES`].
+    allocated: usize,
+    /// When to give up, and the limit it came from.
+    deadline: Option<(Instant, Duration)>,
 }
 
 impl Interp {
-    pub(crate) fn new(root: PathBuf) -> Self {
+    pub(crate) fn new(root: PathBuf, time_limit: Option<Duration>) -> Self {
         Interp {
             files: Vec::new(),
             root,
@@ -213,12 +127,14 @@ impl Interp {
             build_calls: Vec::new(),
             notes: Vec::new(),
             end_values: Vec::new(),
+            allocated: 0,
+            deadline: time_limit.map(|l| (Instant::now() + l, l)),
         }
     }
 
     /// Evaluates the main recipe file.
     pub(crate) fn run_main(&mut self, path: &Path, canonical: PathBuf) -> Result<(), ImportError> {
-        let (text, stmts) = super::load_file(path, 0)?;
+        let (text, stmts) = crate::load_file(path, 0)?;
         self.files.push(FileInfo {
             path: path.to_path_buf(),
             canonical,
@@ -295,13 +211,55 @@ impl Interp {
         Value::Unknown(Rc::new(Unknown { loc: e.loc, construct, reason }))
     }
 
+    /// A bound was hit at `loc`.
     fn error_at(&self, loc: Loc, message: String) -> ImportError {
-        ImportError::Eval {
+        ImportError::Limit {
             file: self.file_path(loc),
             line: loc.line as usize,
             column: loc.col as usize,
             message,
+            timed_out: false,
         }
+    }
+
+    /// Counts `bytes` against the allocation budget and checks the size of one value.
+    fn charge(&mut self, e: &Expr, v: &Value) -> R<()> {
+        let (bytes, too_big) = match v {
+            Value::Str(s) => (s.len(), s.len() > MAX_STRING_BYTES),
+            Value::Vector(xs) | Value::Tuple(xs) => {
+                (xs.len() * std::mem::size_of::<Value>(), xs.len() > MAX_VECTOR)
+            }
+            Value::Dict(kv) => (kv.len() * 2 * std::mem::size_of::<Value>(), kv.len() > MAX_VECTOR),
+            Value::NamedTuple(f) => (f.len() * std::mem::size_of::<(String, Value)>(), false),
+            _ => (0, false),
+        };
+        if too_big {
+            let what = match v {
+                Value::Str(s) => {
+                    format!("a string of {} bytes (the limit is {MAX_STRING_BYTES})", s.len())
+                }
+                other => format!("a {} of more than {MAX_VECTOR} elements", other.type_name()),
+            };
+            return Err(self
+                .error_at(
+                    e.loc,
+                    format!("evaluation builds {what}; the recipe is too large to import"),
+                )
+                .into());
+        }
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > MAX_ALLOC_BYTES {
+            return Err(self
+                .error_at(
+                    e.loc,
+                    format!(
+                        "evaluation allocated more than {} MiB; the recipe is too large to import",
+                        MAX_ALLOC_BYTES >> 20
+                    ),
+                )
+                .into());
+        }
+        Ok(())
     }
 
     pub(crate) fn file_path(&self, loc: Loc) -> PathBuf {
@@ -310,6 +268,23 @@ impl Interp {
 
     fn step(&mut self, e: &Expr) -> R<()> {
         self.steps += 1;
+        if self.steps.is_multiple_of(1024)
+            && let Some((deadline, limit)) = self.deadline
+            && Instant::now() > deadline
+        {
+            let loc = e.loc;
+            return Err(ImportError::Limit {
+                file: self.file_path(loc),
+                line: loc.line as usize,
+                column: loc.col as usize,
+                message: format!(
+                    "the import took longer than its time limit of {} s",
+                    limit.as_secs_f64()
+                ),
+                timed_out: true,
+            }
+            .into());
+        }
         if self.steps > MAX_STEPS {
             return Err(self
                 .error_at(e.loc, format!("evaluation took more than {MAX_STEPS} steps; the recipe is too complex to import"))
@@ -370,6 +345,12 @@ impl Interp {
 
     pub(crate) fn eval(&mut self, e: &Expr) -> R<Value> {
         self.step(e)?;
+        let v = self.eval_kind(e)?;
+        self.charge(e, &v)?;
+        Ok(v)
+    }
+
+    fn eval_kind(&mut self, e: &Expr) -> R<Value> {
         Ok(match &e.kind {
             ExprKind::Ident(n) => match self.lookup(n) {
                 Some(v) => v,
@@ -388,6 +369,11 @@ impl Interp {
                     Some(v) => Value::Version(v),
                     None => self.unknown(e, format!("invalid version literal v{content:?}")),
                 },
+                "r" => match builtins::compile_regex(content) {
+                    Ok(_) => Value::Regex(content.clone()),
+                    Err(why) => self.unknown(e, why),
+                },
+                "s" => Value::Subst(content.clone()),
                 other => {
                     self.unknown(e, format!("`{other}\"...\"` string literals are not supported"))
                 }
@@ -403,8 +389,8 @@ impl Interp {
                 let vals = self.eval_items(items)?;
                 Value::Vector(if *concat { flatten(vals) } else { vals })
             }
-            ExprKind::Comprehension { body, var, iter, cond } => {
-                self.eval_comprehension(e, body, var, iter, cond.as_deref())?
+            ExprKind::Comprehension { body, gens, cond } => {
+                self.eval_comprehension(e, body, gens, cond.as_deref())?
             }
             ExprKind::Tuple(items) => Value::Tuple(self.eval_items(items)?),
             ExprKind::NamedTuple(fields) => {
@@ -444,6 +430,8 @@ impl Interp {
             },
             ExprKind::Assign { op, lhs, rhs } => self.eval_assign(e, op, lhs, rhs, false)?,
             ExprKind::Block(stmts) => self.eval_block(stmts)?,
+            ExprKind::Let { bindings, body } => self.eval_let(bindings, body)?,
+            ExprKind::Broadcast { callee, args } => self.eval_broadcast(e, callee, args)?,
             ExprKind::If { branches, otherwise } => {
                 for (cond, body) in branches {
                     match self.eval(cond)? {
@@ -546,6 +534,9 @@ impl Interp {
                     }
                 }
             }
+            if s.len() > MAX_STRING_BYTES {
+                return Ok(Value::Str(s));
+            }
         }
         Ok(Value::Str(s))
     }
@@ -563,6 +554,9 @@ impl Interp {
             "__FILE__" => {
                 Value::Str(self.files[e.loc.file].canonical.to_string_lossy().into_owned())
             }
+            // `@static if Sys.islinux() ... end`: evaluated like the expression (host
+            // predicates stay undecided).
+            "static" if args.len() == 1 => self.eval(&args[0])?,
             // Output-only macros have no effect on the recipe.
             "show" | "info" | "warn" | "debug" | "assert" => {
                 for a in args {
@@ -582,11 +576,8 @@ impl Interp {
             Value::Unknown(u) => Value::Unknown(u),
             Value::Module(m) => {
                 if m == "Sys" {
-                    if matches!(
-                        name,
-                        "islinux" | "iswindows" | "isapple" | "isfreebsd" | "isbsd" | "isunix"
-                    ) {
-                        return Value::Builtin(name.to_owned());
+                    if let Some(b) = builtins::find(name).filter(|b| b.sys) {
+                        return Value::Builtin(b.name.to_owned());
                     }
                     return self.unknown(e, format!("`Sys.{name}` is not supported"));
                 }
@@ -599,6 +590,18 @@ impl Interp {
                 "major" => Value::Int(v.component(0) as i64),
                 "minor" => Value::Int(v.component(1) as i64),
                 "patch" => Value::Int(v.component(2) as i64),
+                "prerelease" | "build" => {
+                    let text = if name == "build" { &v.build } else { &v.prerelease };
+                    Value::Tuple(
+                        text.split('.')
+                            .filter(|p| !p.is_empty())
+                            .map(|p| match p.parse::<i64>() {
+                                Ok(i) => Value::Int(i),
+                                Err(_) => Value::Str(p.to_owned()),
+                            })
+                            .collect(),
+                    )
+                }
                 _ => self.unknown(e, format!("VersionNumber has no supported field `{name}`")),
             },
             Value::NamedTuple(fields) => match fields.into_iter().find(|(n, _)| n == name) {
@@ -682,36 +685,140 @@ impl Interp {
         &mut self,
         e: &Expr,
         body: &Expr,
-        var: &str,
-        iter: &Expr,
+        gens: &[(Expr, Expr)],
         cond: Option<&Expr>,
     ) -> R<Value> {
+        let mut out = Vec::new();
+        self.frames_push_copy();
+        let r = self.comprehension_level(e, body, gens, cond, &mut out);
+        self.frames.pop();
+        Ok(match r? {
+            Some(unknown) => unknown,
+            None => Value::Vector(out),
+        })
+    }
+
+    /// One generator of a comprehension (the first of `gens`), the ones after it nested inside.
+    /// `Some(unknown)` ends the whole comprehension with that value.
+    fn comprehension_level(
+        &mut self,
+        e: &Expr,
+        body: &Expr,
+        gens: &[(Expr, Expr)],
+        cond: Option<&Expr>,
+        out: &mut Vec<Value>,
+    ) -> R<Option<Value>> {
+        let Some(((pattern, iter), rest)) = gens.split_first() else {
+            if let Some(c) = cond {
+                match self.eval(c)? {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => return Ok(None),
+                    Value::Unknown(u) => return Ok(Some(Value::Unknown(u))),
+                    _ => return Ok(Some(self.unknown(c, "comprehension condition is not a Bool"))),
+                }
+            }
+            out.push(self.eval(body)?);
+            if out.len() > MAX_VECTOR {
+                return Err(self
+                    .error_at(e.loc, format!("a comprehension builds more than {MAX_VECTOR} elements; the recipe is too large to import"))
+                    .into());
+            }
+            return Ok(None);
+        };
         let it = self.eval(iter)?;
         let xs = match iterate(it) {
             Ok(xs) => xs,
-            Err(Some(u)) => return Ok(Value::Unknown(u)),
-            Err(None) => return Ok(self.unknown(iter, "cannot iterate over this value")),
+            Err(Some(u)) => return Ok(Some(Value::Unknown(u))),
+            Err(None) => return Ok(Some(self.unknown(iter, "cannot iterate over this value"))),
         };
-        let mut out = Vec::new();
+        for x in xs {
+            self.step(e)?;
+            self.bind_pattern(pattern, x)?;
+            if let Some(u) = self.comprehension_level(e, body, rest, cond, out)? {
+                return Ok(Some(u));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `let a = x, b; body end`: the bindings and the body's new names are local to it;
+    /// assignments to names of the enclosing function's scope write through.
+    fn eval_let(&mut self, bindings: &[Expr], body: &[Expr]) -> R<Value> {
         self.frames_push_copy();
+        let mut bound = Vec::new();
         let r = (|| -> R<Value> {
-            for x in xs {
-                self.step(e)?;
-                self.assign_var(var, x, false);
-                if let Some(c) = cond {
-                    match self.eval(c)? {
-                        Value::Bool(true) => {}
-                        Value::Bool(false) => continue,
-                        Value::Unknown(u) => return Ok(Value::Unknown(u)),
-                        _ => return Ok(self.unknown(c, "comprehension condition is not a Bool")),
+            for b in bindings {
+                match &b.kind {
+                    ExprKind::Assign { op, lhs, rhs } if op == "=" => {
+                        if let ExprKind::Ident(n) = &lhs.kind {
+                            bound.push(n.clone());
+                        }
+                        self.eval_assign(b, op, lhs, rhs, false)?;
+                    }
+                    ExprKind::Ident(n) => {
+                        bound.push(n.clone());
+                        let v = self.eval(b)?;
+                        self.assign_var(n, v, false);
+                    }
+                    _ => {
+                        self.warn_at(b, "unsupported `let` binding; it is ignored".into());
                     }
                 }
-                out.push(self.eval(body)?);
             }
-            Ok(Value::Vector(std::mem::take(&mut out)))
+            self.eval_block(body)
         })();
-        self.frames.pop();
+        let inner = self.frames.pop().unwrap_or_default();
+        if let Some(outer) = self.frames.last_mut() {
+            for (k, v) in inner {
+                if !bound.contains(&k) && outer.contains_key(&k) {
+                    outer.insert(k, v);
+                }
+            }
+        }
         r
+    }
+
+    /// `f.(xs, y)`: `f` called for each element of the vector and tuple arguments (of equal
+    /// length, or length 1); other arguments are used whole.
+    fn eval_broadcast(&mut self, e: &Expr, callee: &Expr, args: &[Arg]) -> R<Value> {
+        let f = self.eval(callee)?;
+        let (pos, kw) = self.eval_args(args)?;
+        if let Some(u) = pos.iter().find_map(Value::unknown) {
+            return Ok(Value::Unknown(u.clone()));
+        }
+        let mut n: Option<usize> = None;
+        for v in &pos {
+            if let Value::Vector(xs) | Value::Tuple(xs) = v {
+                n = match n {
+                    None => Some(xs.len()),
+                    Some(m) if m == xs.len() || xs.len() == 1 => Some(m),
+                    Some(1) => Some(xs.len()),
+                    Some(m) => {
+                        let msg =
+                            format!("broadcast over collections of lengths {m} and {}", xs.len());
+                        return Ok(self.unknown(e, msg));
+                    }
+                };
+            }
+        }
+        let Some(n) = n else {
+            return self.call_value(e, f, pos, kw);
+        };
+        let mut out = Vec::with_capacity(n.min(MAX_VECTOR));
+        for i in 0..n {
+            self.step(e)?;
+            let args_i = pos
+                .iter()
+                .map(|v| match v {
+                    Value::Vector(xs) | Value::Tuple(xs) => {
+                        xs[if xs.len() == 1 { 0 } else { i }].clone()
+                    }
+                    other => other.clone(),
+                })
+                .collect();
+            out.push(self.call_value(e, f.clone(), args_i, kw.clone())?);
+        }
+        Ok(Value::Vector(out))
     }
 
     /// A new scope that sees the current locals (comprehensions, lambdas at top level).
@@ -801,7 +908,7 @@ impl Interp {
             let ExprKind::Ident(name) = &callee.kind else {
                 return Ok(self.unknown(e, "unsupported function definition"));
             };
-            return Ok(match super::parser::params_from_args(args.clone()) {
+            return Ok(match crate::parser::params_from_args(args.clone()) {
                 Ok((params, kwparams)) => {
                     let def = FunctionDef {
                         name: name.clone(),
@@ -873,6 +980,11 @@ impl Interp {
                     }
                 });
             }
+            _ if op.len() > 1 && op.starts_with('.') => {
+                let l = self.eval(lhs)?;
+                let r = self.eval(rhs)?;
+                return self.broadcast_binary(e, &op[1..], l, r);
+            }
             "|>" => {
                 let x = self.eval(lhs)?;
                 let f = self.eval(rhs)?;
@@ -888,6 +1000,48 @@ impl Interp {
         let l = self.eval(lhs)?;
         let r = self.eval(rhs)?;
         Ok(self.binary_values(e, op, l, r))
+    }
+
+    /// `a .op b`: `op` elementwise over vectors and tuples (of equal length, or length 1).
+    fn broadcast_binary(&mut self, e: &Expr, op: &str, l: Value, r: Value) -> R<Value> {
+        let op = match op {
+            "&&" => "&",
+            "||" => "|",
+            other => other,
+        };
+        let items = |v: &Value| match v {
+            Value::Vector(xs) | Value::Tuple(xs) => Some(xs.clone()),
+            _ => None,
+        };
+        let (xs, ys) = match (items(&l), items(&r)) {
+            (None, None) => return Ok(self.binary_values(e, op, l, r)),
+            (Some(xs), None) => {
+                let n = xs.len();
+                (xs, vec![r; n])
+            }
+            (None, Some(ys)) => {
+                let n = ys.len();
+                (vec![l; n], ys)
+            }
+            (Some(xs), Some(ys)) if xs.len() == ys.len() => (xs, ys),
+            (Some(xs), Some(ys)) if xs.len() == 1 => (vec![xs[0].clone(); ys.len()], ys),
+            (Some(xs), Some(ys)) if ys.len() == 1 => {
+                let n = xs.len();
+                (xs, vec![ys[0].clone(); n])
+            }
+            (Some(xs), Some(ys)) => {
+                return Ok(self.unknown(
+                    e,
+                    format!("`.{op}` over collections of lengths {} and {}", xs.len(), ys.len()),
+                ));
+            }
+        };
+        let mut out = Vec::with_capacity(xs.len());
+        for (x, y) in xs.into_iter().zip(ys) {
+            self.step(e)?;
+            out.push(self.binary_values(e, op, x, y));
+        }
+        Ok(Value::Vector(out))
     }
 
     fn binary_values(&mut self, e: &Expr, op: &str, l: Value, r: Value) -> Value {
@@ -1053,6 +1207,18 @@ impl Interp {
     }
 
     fn eval_call(&mut self, e: &Expr, callee: &Expr, args: &[Arg]) -> R<Value> {
+        if let ExprKind::Ident(op) = &callee.kind
+            && is_operator(op)
+        {
+            let (pos, _) = self.eval_args(args)?;
+            return Ok(match <[Value; 2]>::try_from(pos) {
+                Ok([a, b]) => self.binary_values(e, op, a, b),
+                Err(pos) => match <[Value; 1]>::try_from(pos) {
+                    Ok([x]) => Value::OpFix(op.clone(), Box::new(x)),
+                    Err(_) => self.unknown(e, format!("`{op}(...)` needs one or two arguments")),
+                },
+            });
+        }
         if let ExprKind::Ident(name) = &callee.kind
             && self.frames.last().is_none_or(|f| !f.contains_key(name))
             && !self.globals.contains_key(name)
@@ -1076,14 +1242,9 @@ impl Interp {
         let result = self.call_value(e, f, pos, kw)?;
         // Mutating functions write back to the variable they were given.
         if let ExprKind::Ident(name) = &callee.kind
-            && matches!(name.as_str(), "push!" | "pushfirst!" | "append!" | "filter!")
-            && let Some(first) = args.iter().find(|a| a.name.is_none())
+            && let Some(arg) = builtins::find(name).and_then(|b| b.mutates)
         {
-            let target = if name == "filter!" {
-                args.iter().filter(|a| a.name.is_none()).nth(1)
-            } else {
-                Some(first)
-            };
+            let target = args.iter().filter(|a| a.name.is_none()).nth(arg);
             match target.map(|a| &a.value.kind) {
                 Some(ExprKind::Ident(var)) => self.update_var(var, result.clone()),
                 _ => {
@@ -1120,6 +1281,13 @@ impl Interp {
                     }
                 })
             }
+            Value::OpFix(op, fixed) => match <[Value; 1]>::try_from(pos) {
+                Ok([x]) => Ok(self.binary_values(e, &op, x, *fixed)),
+                Err(pos) => Ok(self.unknown(
+                    e,
+                    format!("`{op}(x)` called with {} arguments instead of 1", pos.len()),
+                )),
+            },
             Value::Unknown(u) => Ok(Value::Unknown(u)),
             other => {
                 let t = other.type_name();
@@ -1303,7 +1471,7 @@ impl Interp {
             .map(|p| p.join(&rel))
             .unwrap_or_else(|| PathBuf::from(&rel));
         let index = self.files.len();
-        let (text, stmts) = super::load_file(&canonical, index).map_err(|err| match err {
+        let (text, stmts) = crate::load_file(&canonical, index).map_err(|err| match err {
             ImportError::Syntax { line, column, message, .. } => {
                 ImportError::Syntax { file: shown.clone(), line, column, message }
             }
@@ -1320,6 +1488,51 @@ impl Interp {
         Ok(Value::Nothing)
     }
 
+    /// The text of a file the recipe reads (`read(path, String)`): relative paths resolve
+    /// against the directory of the file being evaluated; the file must be a regular file
+    /// inside the root. `Err` says why it cannot be read.
+    fn read_file(&mut self, e: &Expr, rel: &str) -> Result<String, ReadError> {
+        let current = &self.files[e.loc.file].canonical;
+        let base = current.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let candidate = base.join(rel);
+        let canonical = match candidate.canonicalize() {
+            Ok(c) => c,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ReadError::Absent(format!(
+                    "the file {rel:?} that the recipe reads is not there"
+                )));
+            }
+            Err(err) => return Err(ReadError::Refused(format!("cannot resolve {rel:?}: {err}"))),
+        };
+        if !canonical.starts_with(&self.root) {
+            return Err(ReadError::Refused(format!(
+                "{rel:?} is outside the recipe root {}",
+                self.root.display()
+            )));
+        }
+        let text = crate::read_regular_file(&canonical)
+            .map_err(|err| ReadError::Refused(err.to_string()))?;
+        self.charge_bytes(e, text.len())
+            .map_err(|_| ReadError::Refused("the file is too large".to_owned()))?;
+        Ok(text)
+    }
+
+    fn charge_bytes(&mut self, e: &Expr, bytes: usize) -> R<()> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > MAX_ALLOC_BYTES {
+            return Err(self
+                .error_at(
+                    e.loc,
+                    format!(
+                        "evaluation allocated more than {} MiB; the recipe is too large to import",
+                        MAX_ALLOC_BYTES >> 20
+                    ),
+                )
+                .into());
+        }
+        Ok(())
+    }
+
     fn include_error(&self, e: &Expr, message: String) -> ImportError {
         ImportError::Include {
             file: self.file_path(e.loc),
@@ -1329,66 +1542,9 @@ impl Interp {
         }
     }
 
-    fn build_tarballs(&mut self, e: &Expr, args: &[Arg]) -> R<Value> {
-        let mut positional: Vec<(Value, Loc)> = Vec::new();
-        let mut kwargs = Vec::new();
-        for a in args {
-            match &a.name {
-                Some(n) if n == "..." => {
-                    let ExprKind::Splat(inner) = &a.value.kind else { continue };
-                    match self.eval(inner)? {
-                        Value::NamedTuple(fields) => {
-                            for (k, v) in fields {
-                                let text = v
-                                    .to_julia_string()
-                                    .map(|s| format!("{s:?}"))
-                                    .unwrap_or_else(|| "(from a splat)".into());
-                                kwargs.push((k, v, text));
-                            }
-                        }
-                        Value::Unknown(_) => {}
-                        _ => self.warn_at(
-                            &a.value,
-                            "cannot splat this value as keyword arguments".into(),
-                        ),
-                    }
-                }
-                Some(n) => {
-                    let v = self.eval(&a.value)?;
-                    let text = self.snippet(&a.value);
-                    kwargs.push((n.clone(), v, text));
-                }
-                None => {
-                    for v in self.eval_items(std::slice::from_ref(&a.value))? {
-                        positional.push((v, a.value.loc));
-                    }
-                }
-            }
-        }
-        match positional.first() {
-            Some((Value::Args, _)) => {
-                positional.remove(0);
-            }
-            Some((_, loc)) => {
-                let loc = *loc;
-                self.warn(
-                    loc,
-                    self.snippet(e),
-                    "the first argument of `build_tarballs` is not `ARGS`".into(),
-                );
-            }
-            None => {}
-        }
-        if !self.build_calls.is_empty() {
-            self.warn_at(e, "another `build_tarballs` call; only the first one is imported".into());
-            return Ok(Value::Nothing);
-        }
-        self.build_calls.push(BuildCall { loc: e.loc, positional, kwargs });
-        Ok(Value::Nothing)
-    }
-
     // ---- built-in functions ----
 
+    /// Calls the built-in `name` (see [`builtins::find`]).
     fn call_builtin(
         &mut self,
         e: &Expr,
@@ -1396,816 +1552,24 @@ impl Interp {
         pos: Vec<Value>,
         kw: Vec<(String, Value)>,
     ) -> R<Value> {
-        // Most functions propagate unknown arguments; collection builders keep them as elements,
-        // and dependency constructors tolerate an unknown `platforms=`.
-        let keeps_unknown = matches!(
-            name,
-            "vcat" | "push!" | "pushfirst!" | "append!" | "tuple" | "Pair" | "println" | "print"
-        );
-        if !keeps_unknown {
+        let Some((b, run)) = builtins::find(name).and_then(|b| Some((b, b.run?))) else {
+            return Ok(self.unknown(e, format!("`{name}(...)` is not supported")));
+        };
+        let tolerated = match b.unknowns {
+            Unknowns::Keep => None,
+            Unknowns::Propagate => Some(""),
+            Unknowns::ExceptKw(k) => Some(k),
+        };
+        if let Some(except) = tolerated {
             if let Some(u) = pos.iter().find_map(Value::unknown) {
                 return Ok(Value::Unknown(u.clone()));
             }
-            let dep = matches!(
-                name,
-                "Dependency" | "BuildDependency" | "HostBuildDependency" | "RuntimeDependency"
-            );
-            if let Some(u) =
-                kw.iter().filter(|(k, _)| !(dep && k == "platforms")).find_map(|(_, v)| v.unknown())
-            {
+            if let Some(u) = kw.iter().filter(|(k, _)| k != except).find_map(|(_, v)| v.unknown()) {
                 return Ok(Value::Unknown(u.clone()));
             }
         }
-        let mut b = Call { it: self, e, name, pos, kw };
-        b.run()
-    }
-}
-
-/// One built-in call being evaluated.
-struct Call<'i, 'e> {
-    it: &'i mut Interp,
-    e: &'e Expr,
-    name: &'e str,
-    pos: Vec<Value>,
-    kw: Vec<(String, Value)>,
-}
-
-impl Call<'_, '_> {
-    fn fail(&mut self, reason: impl Into<String>) -> R<Value> {
-        Ok(self.it.unknown(self.e, reason))
-    }
-
-    fn take_kw(&mut self, key: &str) -> Option<Value> {
-        let i = self.kw.iter().position(|(k, _)| k == key)?;
-        Some(self.kw.remove(i).1)
-    }
-
-    /// Warns about keyword arguments nobody consumed.
-    fn leftover_kwargs(&mut self) {
-        let left: Vec<String> = self.kw.drain(..).map(|(k, _)| k).collect();
-        for k in left {
-            let msg = format!(
-                "keyword argument `{k}` of `{}` is not supported; it is ignored",
-                self.name
-            );
-            self.it.warn_at(self.e, msg);
-        }
-    }
-
-    fn arity(&mut self, min: usize, max: usize) -> Option<R<Value>> {
-        let n = self.pos.len();
-        if n < min || n > max {
-            let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
-            let msg = format!("`{}` expects {want} positional argument(s), got {n}", self.name);
-            return Some(self.fail(msg));
-        }
-        None
-    }
-
-    fn platforms_of(&mut self, v: Value) -> Result<Vec<Platform>, Value> {
-        match v {
-            Value::Platform(p) => Ok(vec![p]),
-            Value::Vector(xs) | Value::Tuple(xs) => {
-                let mut out = Vec::new();
-                for x in xs {
-                    match x {
-                        Value::Platform(p) => out.push(p),
-                        Value::Unknown(u) => return Err(Value::Unknown(u)),
-                        other => {
-                            let t = other.type_name();
-                            return Err(self
-                                .it
-                                .unknown(self.e, format!("expected platforms, found a {t}")));
-                        }
-                    }
-                }
-                Ok(out)
-            }
-            Value::Unknown(u) => Err(Value::Unknown(u)),
-            other => {
-                let t = other.type_name();
-                Err(self.it.unknown(self.e, format!("expected platforms, found a {t}")))
-            }
-        }
-    }
-
-    fn platform_list(ps: Vec<Platform>) -> Value {
-        Value::Vector(ps.into_iter().map(Value::Platform).collect())
-    }
-
-    /// Calls a predicate; `Ok(None)` when its result is unknown (already warned).
-    fn predicate(&mut self, f: &Value, x: Value) -> R<Result<bool, Value>> {
-        let v = self.it.call_value(self.e, f.clone(), vec![x], Vec::new())?;
-        Ok(match v {
-            Value::Bool(b) => Ok(b),
-            Value::Unknown(u) => Err(Value::Unknown(u)),
-            other => {
-                let t = other.type_name();
-                Err(self
-                    .it
-                    .unknown(self.e, format!("the filter function returned a {t}, not a Bool")))
-            }
-        })
-    }
-
-    fn run(&mut self) -> R<Value> {
-        let name = self.name;
-        match name {
-            "supported_platforms" => {
-                let mut ps = platform::supported_platforms();
-                if let Some(ex) = self.take_kw("exclude") {
-                    match ex {
-                        Value::Vector(_) | Value::Tuple(_) | Value::Platform(_) => {
-                            match self.platforms_of(ex) {
-                                Ok(drop) => ps.retain(|p| !drop.contains(p)),
-                                Err(u) => return Ok(u),
-                            }
-                        }
-                        f => {
-                            let mut keep = Vec::new();
-                            for p in ps {
-                                match self.predicate(&f, Value::Platform(p.clone()))? {
-                                    Ok(true) => {}
-                                    Ok(false) => keep.push(p),
-                                    Err(u) => return Ok(u),
-                                }
-                            }
-                            ps = keep;
-                        }
-                    }
-                }
-                let _ = self.take_kw("experimental");
-                self.leftover_kwargs();
-                if let Some(r) = self.arity(0, 0) {
-                    return r;
-                }
-                Ok(Self::platform_list(ps))
-            }
-            "expand_cxxstring_abis" | "expand_gfortran_versions" | "expand_microarchitectures" => {
-                if let Some(r) = self.arity(1, 1) {
-                    return r;
-                }
-                let single = matches!(self.pos[0], Value::Platform(_));
-                let arg = self.pos.remove(0);
-                let ps = match self.platforms_of(arg) {
-                    Ok(ps) => ps,
-                    Err(u) => return Ok(u),
-                };
-                let out = match name {
-                    "expand_cxxstring_abis" => {
-                        let skip = self.take_kw("skip");
-                        let (mut skipped, mut todo) = (Vec::new(), Vec::new());
-                        for p in ps {
-                            let s = match &skip {
-                                None => matches!(p.os.as_str(), "macos" | "freebsd"),
-                                Some(f) => match self.predicate(f, Value::Platform(p.clone()))? {
-                                    Ok(b) => b,
-                                    Err(u) => return Ok(u),
-                                },
-                            };
-                            if s { skipped.push(p) } else { todo.push(p) }
-                        }
-                        let mut out = skipped;
-                        out.extend(platform::expand_cxxstring_abis(
-                            todo.into_iter()
-                                .map(|mut p| {
-                                    // Platforms that the default rule would skip are expanded when
-                                    // a custom `skip` keeps them.
-                                    if matches!(p.os.as_str(), "macos" | "freebsd") {
-                                        p.tags.insert("cxxstring_abi".into(), "cxx11".into());
-                                    }
-                                    p
-                                })
-                                .collect(),
-                        ));
-                        out
-                    }
-                    "expand_gfortran_versions" => platform::expand_gfortran_versions(ps),
-                    _ => {
-                        self.it.warn_at(
-                            self.e,
-                            "`expand_microarchitectures` is not modelled; the platforms are used without microarchitecture variants".into(),
-                        );
-                        ps
-                    }
-                };
-                self.leftover_kwargs();
-                let _ = single;
-                Ok(Self::platform_list(out))
-            }
-            "filter" | "filter!" | "map" => {
-                if let Some(r) = self.arity(2, 2) {
-                    return r;
-                }
-                let f = self.pos.remove(0);
-                let coll = self.pos.remove(0);
-                let xs = match coll {
-                    Value::Vector(xs) | Value::Tuple(xs) => xs,
-                    Value::Unknown(u) => return Ok(Value::Unknown(u)),
-                    other => {
-                        let t = other.type_name();
-                        return self.fail(format!("`{name}` over a {t} is not supported"));
-                    }
-                };
-                let mut out = Vec::new();
-                for x in xs {
-                    if name == "map" {
-                        out.push(self.it.call_value(self.e, f.clone(), vec![x], Vec::new())?);
-                        continue;
-                    }
-                    match self.predicate(&f, x.clone())? {
-                        Ok(true) => out.push(x),
-                        Ok(false) => {}
-                        Err(u) => return Ok(u),
-                    }
-                }
-                Ok(Value::Vector(out))
-            }
-            "collect" => {
-                if let Some(r) = self.arity(1, 1) {
-                    return r;
-                }
-                match self.pos.remove(0) {
-                    Value::Vector(xs) | Value::Tuple(xs) => Ok(Value::Vector(xs)),
-                    other => {
-                        let t = other.type_name();
-                        self.fail(format!("cannot collect a {t}"))
-                    }
-                }
-            }
-            "vcat" => {
-                let vals = std::mem::take(&mut self.pos);
-                Ok(Value::Vector(flatten(vals)))
-            }
-            "push!" | "pushfirst!" | "append!" => {
-                if self.pos.is_empty() {
-                    return self.fail(format!("`{name}` needs a collection"));
-                }
-                let coll = self.pos.remove(0);
-                let mut xs = match coll {
-                    Value::Vector(xs) => xs,
-                    Value::Unknown(u) => return Ok(Value::Unknown(u)),
-                    other => {
-                        let t = other.type_name();
-                        return self.fail(format!("`{name}` on a {t} is not supported"));
-                    }
-                };
-                let mut add = Vec::new();
-                for v in std::mem::take(&mut self.pos) {
-                    if name == "append!" {
-                        match v {
-                            Value::Vector(ys) | Value::Tuple(ys) => add.extend(ys),
-                            other => add.push(other),
-                        }
-                    } else {
-                        add.push(v);
-                    }
-                }
-                if name == "pushfirst!" {
-                    add.extend(xs);
-                    xs = add;
-                } else {
-                    xs.extend(add);
-                }
-                if xs.len() > MAX_VECTOR {
-                    return self.fail("vector is too long");
-                }
-                Ok(Value::Vector(xs))
-            }
-            "unique" => {
-                if let Some(r) = self.arity(1, 1) {
-                    return r;
-                }
-                let Value::Vector(xs) = self.pos.remove(0) else {
-                    return self.fail("`unique` needs a vector");
-                };
-                let mut out: Vec<Value> = Vec::new();
-                for x in xs {
-                    if !out.iter().any(|y| y.julia_eq(&x) == Some(true)) {
-                        out.push(x);
-                    }
-                }
-                Ok(Value::Vector(out))
-            }
-            "setdiff" => {
-                if let Some(r) = self.arity(2, 2) {
-                    return r;
-                }
-                let (a, b) = (self.pos.remove(0), self.pos.remove(0));
-                match (a, b) {
-                    (Value::Vector(xs), Value::Vector(ys) | Value::Tuple(ys)) => {
-                        let mut out = Vec::new();
-                        for x in xs {
-                            if !ys.iter().any(|y| y.julia_eq(&x) == Some(true)) {
-                                out.push(x);
-                            }
-                        }
-                        Ok(Value::Vector(out))
-                    }
-                    _ => self.fail("`setdiff` needs two vectors"),
-                }
-            }
-            "length" | "isempty" | "first" | "last" => {
-                if let Some(r) = self.arity(1, 1) {
-                    return r;
-                }
-                let xs = match self.pos.remove(0) {
-                    Value::Vector(xs) | Value::Tuple(xs) => xs,
-                    Value::Str(s) => s.chars().map(Value::Char).collect(),
-                    other => {
-                        let t = other.type_name();
-                        return self.fail(format!("`{name}` of a {t} is not supported"));
-                    }
-                };
-                Ok(match name {
-                    "length" => Value::Int(xs.len() as i64),
-                    "isempty" => Value::Bool(xs.is_empty()),
-                    "first" => match xs.into_iter().next() {
-                        Some(x) => x,
-                        None => return self.fail("`first` of an empty collection"),
-                    },
-                    _ => match xs.into_iter().last() {
-                        Some(x) => x,
-                        None => return self.fail("`last` of an empty collection"),
-                    },
-                })
-            }
-            "in" => {
-                if let Some(r) = self.arity(2, 2) {
-                    return r;
-                }
-                let (x, coll) = (self.pos.remove(0), self.pos.remove(0));
-                Ok(self.it.binary_values(self.e, "in", x, coll))
-            }
-            "string" | "String" => {
-                let mut s = String::new();
-                for v in std::mem::take(&mut self.pos) {
-                    match v.to_julia_string() {
-                        Some(x) => s.push_str(&x),
-                        None => {
-                            let t = v.type_name();
-                            return self.fail(format!("cannot convert a {t} to a string"));
-                        }
-                    }
-                }
-                Ok(Value::Str(s))
-            }
-            "Symbol" => match self.pos.as_slice() {
-                [Value::Str(s)] => Ok(Value::Symbol(s.clone())),
-                _ => self.fail("`Symbol` needs one string"),
-            },
-            "joinpath" => {
-                let mut out = String::new();
-                for v in std::mem::take(&mut self.pos) {
-                    let Value::Str(s) = v else { return self.fail("`joinpath` needs strings") };
-                    if s.starts_with('/') || out.is_empty() {
-                        out = s;
-                    } else {
-                        if !out.ends_with('/') {
-                            out.push('/');
-                        }
-                        out.push_str(&s);
-                    }
-                }
-                Ok(Value::Str(out))
-            }
-            "basename" | "dirname" | "lowercase" | "uppercase" | "strip" => {
-                let [Value::Str(s)] = self.pos.as_slice() else {
-                    return self.fail(format!("`{name}` needs one string"));
-                };
-                let s = s.clone();
-                Ok(Value::Str(match name {
-                    "basename" => s.rsplit('/').next().unwrap_or("").to_owned(),
-                    "dirname" => s.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default(),
-                    "lowercase" => s.to_lowercase(),
-                    "uppercase" => s.to_uppercase(),
-                    _ => s.trim().to_owned(),
-                }))
-            }
-            "replace" => {
-                if self.pos.len() < 2 {
-                    return self.fail("`replace` needs a string and `old => new` pairs");
-                }
-                let Value::Str(mut s) = self.pos.remove(0) else {
-                    return self.fail("`replace` needs a string");
-                };
-                for p in std::mem::take(&mut self.pos) {
-                    match p {
-                        Value::Pair(a, b) => match (*a, *b) {
-                            (Value::Str(a), Value::Str(b)) if !a.is_empty() => {
-                                s = s.replace(&a, &b);
-                                if s.len() > 16 << 20 {
-                                    return self.fail("string is too long");
-                                }
-                            }
-                            _ => {
-                                return self.fail("`replace` supports only string => string pairs");
-                            }
-                        },
-                        _ => return self.fail("`replace` supports only string => string pairs"),
-                    }
-                }
-                Ok(Value::Str(s))
-            }
-            "startswith" | "endswith" | "occursin" => match self.pos.as_slice() {
-                [Value::Str(a), Value::Str(b)] => Ok(Value::Bool(match name {
-                    "startswith" => a.starts_with(b.as_str()),
-                    "endswith" => a.ends_with(b.as_str()),
-                    _ => b.contains(a.as_str()),
-                })),
-                _ => self.fail(format!("`{name}` needs two strings")),
-            },
-            "tuple" => Ok(Value::Tuple(std::mem::take(&mut self.pos))),
-            "Pair" => {
-                if let Some(r) = self.arity(2, 2) {
-                    return r;
-                }
-                let (a, b) = (self.pos.remove(0), self.pos.remove(0));
-                Ok(Value::Pair(Box::new(a), Box::new(b)))
-            }
-            "Dict" => {
-                let mut out = Vec::new();
-                for p in std::mem::take(&mut self.pos) {
-                    match p {
-                        Value::Pair(a, b) => out.push((*a, *b)),
-                        Value::Vector(xs) => {
-                            for x in xs {
-                                if let Value::Pair(a, b) = x {
-                                    out.push((*a, *b));
-                                }
-                            }
-                        }
-                        _ => return self.fail("`Dict` supports only `key => value` pairs"),
-                    }
-                }
-                Ok(Value::Dict(out))
-            }
-            "haskey" | "get" => {
-                let (d, k) = match self.pos.as_slice() {
-                    [Value::Dict(d), k, ..] => (d.clone(), k.clone()),
-                    _ => return self.fail(format!("`{name}` needs a Dict")),
-                };
-                let found = d
-                    .iter()
-                    .find(|(key, _)| key.julia_eq(&k) == Some(true))
-                    .map(|(_, v)| v.clone());
-                Ok(match name {
-                    "haskey" => Value::Bool(found.is_some()),
-                    _ => match (found, self.pos.get(2)) {
-                        (Some(v), _) => v,
-                        (None, Some(default)) => default.clone(),
-                        (None, None) => return self.fail("key not found"),
-                    },
-                })
-            }
-            "error" => self.fail("the recipe calls `error(...)`"),
-            "println" | "print" => Ok(Value::Nothing),
-            "VersionNumber" => match self.pos.as_slice() {
-                [Value::Str(s)] => match JVersion::parse(s) {
-                    Some(v) => Ok(Value::Version(v)),
-                    None => self.fail(format!("invalid version {s:?}")),
-                },
-                [Value::Version(v)] => Ok(Value::Version(v.clone())),
-                ints if !ints.is_empty()
-                    && ints.len() <= 3
-                    && ints.iter().all(|v| matches!(v, Value::Int(i) if *i >= 0)) =>
-                {
-                    let n: Vec<u64> = ints
-                        .iter()
-                        .map(|v| if let Value::Int(i) = v { *i as u64 } else { 0 })
-                        .collect();
-                    Ok(Value::Version(JVersion::new(
-                        n[0],
-                        n.get(1).copied().unwrap_or(0),
-                        n.get(2).copied().unwrap_or(0),
-                    )))
-                }
-                _ => self.fail("unsupported `VersionNumber(...)` arguments"),
-            },
-            "Platform" | "Linux" | "MacOS" | "Windows" | "FreeBSD" => self.platform(),
-            "arch"
-            | "os"
-            | "libc"
-            | "call_abi"
-            | "nbits"
-            | "proc_family"
-            | "triplet"
-            | "cxxstring_abi"
-            | "libgfortran_version"
-            | "libstdcxx_version"
-            | "sanitize"
-            | "march"
-            | "islinux"
-            | "iswindows"
-            | "isapple"
-            | "isfreebsd"
-            | "isbsd"
-            | "isunix" => {
-                let p = match self.pos.as_slice() {
-                    [Value::Platform(p)] => p.clone(),
-                    [] if name.starts_with("is") => {
-                        return self.fail(format!(
-                            "`Sys.{name}()` asks about the host, which the importer does not assume"
-                        ));
-                    }
-                    _ => return self.fail(format!("`{name}` needs one platform")),
-                };
-                Ok(match name {
-                    "arch" => Value::Str(p.arch.clone()),
-                    "os" => Value::Str(p.os.clone()),
-                    "nbits" => Value::Int(p.nbits()),
-                    "proc_family" => Value::Str(p.proc_family().into()),
-                    "triplet" => Value::Str(p.triplet()),
-                    "islinux" => Value::Bool(p.os == "linux"),
-                    "iswindows" => Value::Bool(p.os == "windows"),
-                    "isapple" => Value::Bool(p.os == "macos"),
-                    "isfreebsd" => Value::Bool(p.os == "freebsd"),
-                    "isbsd" => Value::Bool(matches!(p.os.as_str(), "macos" | "freebsd")),
-                    "isunix" => Value::Bool(p.os != "windows"),
-                    "libgfortran_version" => {
-                        match p.tag("libgfortran_version").and_then(JVersion::parse) {
-                            Some(v) => Value::Version(v),
-                            None => Value::Nothing,
-                        }
-                    }
-                    tag => match p.tag(tag) {
-                        Some(v) => Value::Str(v.to_owned()),
-                        None => Value::Nothing,
-                    },
-                })
-            }
-            "ArchiveSource" | "GitSource" | "FileSource" => self.source(),
-            "DirectorySource" => self.directory_source(),
-            "LibraryProduct" | "ExecutableProduct" | "FileProduct" => self.product(),
-            "FrameworkProduct" => {
-                self.fail("`FrameworkProduct` is macOS-only and cannot be built here")
-            }
-            "Dependency" | "BuildDependency" | "HostBuildDependency" | "RuntimeDependency" => {
-                self.dependency()
-            }
-            "PackageSpec" => {
-                let n = self
-                    .take_kw("name")
-                    .or_else(|| if self.pos.is_empty() { None } else { Some(self.pos.remove(0)) });
-                for k in ["uuid", "version", "rev", "url", "path"] {
-                    let _ = self.take_kw(k);
-                }
-                self.leftover_kwargs();
-                match n {
-                    Some(Value::Str(s)) => Ok(Value::PackageSpec(s)),
-                    _ => self.fail("`PackageSpec` needs `name = \"...\"`"),
-                }
-            }
-            other => self.fail(format!("`{other}(...)` is not supported")),
-        }
-    }
-
-    fn str_arg(v: &Value) -> Option<String> {
-        match v {
-            Value::Str(s) => Some(s.clone()),
-            Value::Symbol(s) => Some(s.clone()),
-            _ => None,
-        }
-    }
-
-    fn platform(&mut self) -> R<Value> {
-        let name = self.name;
-        let (arch, os) = match name {
-            "Platform" => {
-                if let Some(r) = self.arity(2, 2) {
-                    return r;
-                }
-                let (a, o) = (Self::str_arg(&self.pos[0]), Self::str_arg(&self.pos[1]));
-                match (a, o.as_deref().and_then(platform::normalize_os)) {
-                    (Some(a), Some(o)) => (a, o.to_owned()),
-                    _ => return self.fail(
-                        "`Platform(arch, os)` needs two strings naming a known architecture and OS",
-                    ),
-                }
-            }
-            _ => {
-                let os = match name {
-                    "Linux" => "linux",
-                    "MacOS" => "macos",
-                    "Windows" => "windows",
-                    _ => "freebsd",
-                };
-                let arch = match self.pos.first() {
-                    Some(v) => match Self::str_arg(v) {
-                        Some(a) => a,
-                        None => {
-                            return self.fail(format!("`{name}(arch)` needs a symbol or string"));
-                        }
-                    },
-                    None if name == "MacOS" => "x86_64".to_owned(),
-                    None => return self.fail(format!("`{name}(arch)` needs an architecture")),
-                };
-                (arch, os.to_owned())
-            }
-        };
-        if !platform::ARCHES.contains(&arch.as_str()) {
-            return self.fail(format!("unknown architecture {arch:?}"));
-        }
-        let mut p = Platform::new(&arch, &os);
-        for (k, v) in std::mem::take(&mut self.kw) {
-            let text = match &v {
-                Value::Version(v) => Some(v.to_string()),
-                other => Self::str_arg(other),
-            };
-            match (k.as_str(), text) {
-                ("compiler_abi", _) => {
-                    return self.fail("`compiler_abi=CompilerABI(...)` is not supported; use `Platform(...; cxxstring_abi=...)`");
-                }
-                (_, Some(t)) => {
-                    let t = if k == "libc" && t == "gnu" { "glibc".to_owned() } else { t };
-                    if t.is_empty() {
-                        p.tags.remove(&k);
-                    } else {
-                        p.tags.insert(k, t);
-                    }
-                }
-                (_, None) => return self.fail(format!("platform tag `{k}` must be a string")),
-            }
-        }
-        Ok(Value::Platform(p))
-    }
-
-    fn source(&mut self) -> R<Value> {
-        let name = self.name;
-        if let Some(r) = self.arity(2, 2) {
-            return r;
-        }
-        let (Some(url), Some(hash)) = (as_str(&self.pos[0]), as_str(&self.pos[1])) else {
-            return self.fail(format!("`{name}(url, hash)` needs two strings"));
-        };
-        let target_key = if name == "FileSource" { "filename" } else { "unpack_target" };
-        let target = match self.take_kw(target_key) {
-            None => None,
-            Some(Value::Str(s)) if s.is_empty() => None,
-            Some(Value::Str(s)) => Some(s),
-            Some(_) => return self.fail(format!("`{target_key}` must be a string")),
-        };
-        self.leftover_kwargs();
-        let src = match name {
-            "ArchiveSource" => Source::Archive { url, sha256: hash, unpack_target: target },
-            "GitSource" => Source::Git { url, commit: hash, unpack_target: target },
-            _ => Source::File { url, sha256: hash, filename: target },
-        };
-        Ok(Value::Source(src, self.e.loc))
-    }
-
-    fn directory_source(&mut self) -> R<Value> {
-        if let Some(r) = self.arity(1, 1) {
-            return r;
-        }
-        let Some(path) = as_str(&self.pos[0]) else {
-            return self.fail("`DirectorySource(path)` needs a string");
-        };
-        let target = match self.take_kw("target") {
-            None => None,
-            Some(Value::Str(s)) if s.is_empty() => None,
-            Some(Value::Str(s)) => Some(s),
-            Some(_) => return self.fail("`target` must be a string"),
-        };
-        match self.take_kw("follow_symlinks") {
-            None | Some(Value::Bool(false)) => {}
-            Some(_) => {
-                self.it.warn_at(
-                    self.e,
-                    "`follow_symlinks=true` is not supported; symlinks are copied as they are"
-                        .into(),
-                );
-            }
-        }
-        self.leftover_kwargs();
-        Ok(Value::Source(Source::Directory { path, target }, self.e.loc))
-    }
-
-    fn product(&mut self) -> R<Value> {
-        let name = self.name;
-        let max = if name == "ExecutableProduct" { 3 } else { 2 };
-        if let Some(r) = self.arity(2, max) {
-            return r;
-        }
-        let names: Vec<String> = match &self.pos[0] {
-            Value::Str(s) => vec![s.clone()],
-            Value::Vector(xs)
-                if !xs.is_empty() && xs.iter().all(|x| matches!(x, Value::Str(_))) =>
-            {
-                xs.iter().filter_map(as_str).collect()
-            }
-            other => {
-                let t = other.type_name();
-                return self
-                    .fail(format!("`{name}` needs a name or a vector of names, found a {t}"));
-            }
-        };
-        let variable = match &self.pos[1] {
-            Value::Symbol(s) => s.clone(),
-            _ => return self.fail(format!("`{name}` needs a `:symbol` as its second argument")),
-        };
-        match name {
-            "LibraryProduct" => {
-                let dir = match self.take_kw("dir_paths").or_else(|| self.take_kw("dir_path")) {
-                    None => None,
-                    Some(Value::Str(s)) => Some(s),
-                    Some(Value::Vector(xs)) => {
-                        if xs.len() > 1 {
-                            self.it.warn_at(
-                                self.e,
-                                "several `dir_paths`; only the first one is used".into(),
-                            );
-                        }
-                        xs.first().and_then(as_str)
-                    }
-                    Some(_) => return self.fail("`dir_paths` must be strings"),
-                };
-                for k in ["dont_dlopen", "dlopen_flags"] {
-                    if self.take_kw(k).is_some() {
-                        self.it.notes.push(format!(
-                            "`{k}` on `LibraryProduct` :{variable} is ignored: repro does not load libraries"
-                        ));
-                    }
-                }
-                self.leftover_kwargs();
-                Ok(Value::Product(Product::Library {
-                    names,
-                    variable,
-                    dir: dir.map(strip_prefix_var),
-                }))
-            }
-            "ExecutableProduct" => {
-                let dir = match self.pos.get(2).cloned().or_else(|| self.take_kw("dir_path")) {
-                    None | Some(Value::Nothing) => None,
-                    Some(Value::Str(s)) => Some(s),
-                    Some(_) => return self.fail("`dir_path` must be a string"),
-                };
-                self.leftover_kwargs();
-                Ok(Value::Product(Product::Executable {
-                    names,
-                    variable,
-                    dir: dir.map(strip_prefix_var),
-                }))
-            }
-            _ => {
-                if names.len() > 1 {
-                    self.it.warn_at(
-                        self.e,
-                        "`FileProduct` with several paths; only the first one is used".into(),
-                    );
-                }
-                self.leftover_kwargs();
-                let path = strip_prefix_var(names.into_iter().next().unwrap_or_default());
-                Ok(Value::Product(Product::File { path, variable }))
-            }
-        }
-    }
-
-    fn dependency(&mut self) -> R<Value> {
-        let kind = self.name.to_owned();
-        if let Some(r) = self.arity(1, 2) {
-            return r;
-        }
-        let name = match &self.pos[0] {
-            Value::Str(s) | Value::PackageSpec(s) => s.clone(),
-            other => {
-                let t = other.type_name();
-                return self
-                    .fail(format!("`{kind}` needs a package name or `PackageSpec`, found a {t}"));
-            }
-        };
-        let platforms = self.take_kw("platforms");
-        for k in ["compat", "build_version", "top_level"] {
-            let _ = self.take_kw(k);
-        }
-        self.leftover_kwargs();
-        let text = self.it.snippet(self.e);
-        Ok(Value::Dep(Rc::new(DepValue { kind, name, platforms, text, loc: self.e.loc })))
-    }
-}
-
-/// `${prefix}/lib` → `lib`, `$libdir` → `lib`, `$bindir` → `bin` (BinaryBuilder products are
-/// relative to the prefix; some recipes spell the directory variables out).
-fn strip_prefix_var(s: String) -> String {
-    for (var, rep) in [
-        ("${prefix}/", ""),
-        ("$prefix/", ""),
-        ("${libdir}", "lib"),
-        ("$libdir", "lib"),
-        ("${bindir}", "bin"),
-        ("$bindir", "bin"),
-    ] {
-        if let Some(rest) = s.strip_prefix(var) {
-            return format!("{rep}{rest}");
-        }
-    }
-    s
-}
-
-fn as_str(v: &Value) -> Option<String> {
-    match v {
-        Value::Str(s) => Some(s.clone()),
-        _ => None,
+        let mut call = Call { it: self, e, name: b.name, pos, kw };
+        run(&mut call)
     }
 }
 
@@ -2285,16 +1649,12 @@ fn builtin_value(name: &str) -> Option<Value> {
     if name == "ARGS" {
         return Some(Value::Args);
     }
-    if TYPES.contains(&name) {
-        return Some(Value::Type(name.to_owned()));
-    }
-    if MODULES.contains(&name) {
-        return Some(Value::Module(name.to_owned()));
-    }
-    if BUILTINS.contains(&name) {
-        return Some(Value::Builtin(name.to_owned()));
-    }
-    None
+    let b = builtins::find(name)?;
+    Some(match b.kind {
+        Kind::Function => Value::Builtin(b.name.to_owned()),
+        Kind::Type => Value::Type(b.name.to_owned()),
+        Kind::Module => Value::Module(b.name.to_owned()),
+    })
 }
 
 /// The value a function call yields: its last value or `return`ed value; a stray
@@ -2305,4 +1665,9 @@ fn returned(r: R<Value>) -> R<Value> {
         Err(Ctrl::Break | Ctrl::Continue) => Ok(Value::Nothing),
         Err(err) => Err(err),
     }
+}
+
+/// Whether `name` is an operator written as a function name (`>=(x)`, `in(xs)`).
+fn is_operator(name: &str) -> bool {
+    name == "in" || name.chars().next().is_some_and(|c| !(c.is_alphanumeric() || c == '_'))
 }

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
-use super::Loc;
-use super::ast::{Expr, FunctionDef};
-use super::platform::Platform;
-use crate::model::{Product, Source};
+use crate::Loc;
+use crate::ast::{Expr, FunctionDef};
+use crate::platform::Platform;
+use repro_recipe::{Product, Source};
 
 #[derive(Debug, Clone)]
 pub(crate) enum Value {
@@ -22,6 +22,10 @@ pub(crate) enum Value {
     Str(String),
     Char(char),
     Symbol(String),
+    /// `r"..."`: the pattern, checked to compile.
+    Regex(String),
+    /// `s"..."`: a substitution string (`\1`, `\g<name>` refer to captures).
+    Subst(String),
     Version(JVersion),
     Vector(Vec<Value>),
     Tuple(Vec<Value>),
@@ -43,6 +47,8 @@ pub(crate) enum Value {
     Function(Rc<FunctionDef>),
     /// `!f`.
     Not(Box<Value>),
+    /// `>=(x)`: an operator with its right operand fixed (`y -> y >= x`).
+    OpFix(String, Box<Value>),
     /// The script's command-line arguments.
     Args,
     Unknown(Rc<Unknown>),
@@ -153,6 +159,8 @@ impl Value {
             Value::Str(_) => "String".into(),
             Value::Char(_) => "Char".into(),
             Value::Symbol(_) => "Symbol".into(),
+            Value::Regex(_) => "Regex".into(),
+            Value::Subst(_) => "SubstitutionString".into(),
             Value::Version(_) => "VersionNumber".into(),
             Value::Vector(_) => "Vector".into(),
             Value::Tuple(_) => "Tuple".into(),
@@ -167,7 +175,7 @@ impl Value {
             Value::Builtin(n) => format!("function `{n}`"),
             Value::Type(n) => format!("type `{n}`"),
             Value::Module(n) => format!("module `{n}`"),
-            Value::Lambda(_) | Value::Not(_) => "function".into(),
+            Value::Lambda(_) | Value::Not(_) | Value::OpFix(..) => "function".into(),
             Value::Function(f) => format!("function `{}`", f.name),
             Value::Args => "ARGS".into(),
             Value::Unknown(_) => "unknown value".into(),
@@ -216,6 +224,7 @@ impl Value {
             (Str(a), Str(b)) => a == b,
             (Char(a), Char(b)) => a == b,
             (Symbol(a), Symbol(b)) => a == b,
+            (Regex(a), Regex(b)) | (Subst(a), Subst(b)) => a == b,
             (Version(a), Version(b)) => a == b,
             (Platform(a), Platform(b)) => a == b,
             (Vector(a), Vector(b)) | (Tuple(a), Tuple(b)) => {
@@ -235,13 +244,13 @@ impl Value {
             (Args, Args) => true,
             (
                 Source(..) | Product(..) | Dep(_) | Lambda(_) | Function(_) | Not(_) | Dict(_)
-                | NamedTuple(_),
+                | NamedTuple(_) | OpFix(..),
                 _,
             )
             | (
                 _,
                 Source(..) | Product(..) | Dep(_) | Lambda(_) | Function(_) | Not(_) | Dict(_)
-                | NamedTuple(_),
+                | NamedTuple(_) | OpFix(..),
             ) => return None,
             _ => false,
         })

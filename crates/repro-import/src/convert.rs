@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::eval::{Interp, Warning};
-use super::platform::{BUILDABLE_TRIPLET, Platform};
-use super::value::{DepValue, Unknown, Value};
-use super::{ImportError, ImportOptions, ImportResult, ImportWarning, Loc};
-use crate::model::{Dependency, NormalizeConfig, Product, Recipe, Source, Version};
+use crate::eval::{Interp, Warning};
+use crate::platform::{BUILDABLE_TRIPLET, Platform};
+use crate::value::{DepValue, Unknown, Value};
+use crate::{ImportError, ImportOptions, ImportResult, ImportWarning, Loc};
+use repro_recipe::{Dependency, NormalizeConfig, Product, Recipe, Source, Version};
 
 const FIELDS: [&str; 7] =
     ["name", "version", "sources", "script", "platforms", "products", "dependencies"];
@@ -82,8 +82,9 @@ pub(crate) fn convert(
     if opts.strict && !warnings.is_empty() {
         return Err(ImportError::Strict { path: path.to_owned(), warnings });
     }
-    let toml = header(path, &kw_text, &cx.skipped, &notes, &warnings) + &crate::to_toml(&recipe);
-    let recipe = crate::parse_str(&toml, &out_path)
+    let toml =
+        header(path, &kw_text, &cx.skipped, &notes, &warnings) + &repro_recipe::to_toml(&recipe);
+    let recipe = repro_recipe::parse_str(&toml, &out_path)
         .map_err(|source| ImportError::Invalid { path: path.to_owned(), source })?;
     Ok(ImportResult {
         recipe,
@@ -251,7 +252,7 @@ impl Ctx<'_> {
     fn version(&mut self, (v, loc): (Value, Loc)) -> Result<Version, ImportError> {
         let jv = match v {
             Value::Version(jv) => jv,
-            Value::Str(s) => match super::value::JVersion::parse(&s) {
+            Value::Str(s) => match crate::value::JVersion::parse(&s) {
                 Some(jv) => {
                     self.warn(
                         loc,
@@ -373,11 +374,11 @@ impl Ctx<'_> {
         } else {
             self.recipe_dir.join(path)
         };
-        let abs = super::normalize(&abs);
+        let abs = crate::normalize(&abs);
         if !abs.starts_with(&self.recipe_dir) {
             return None;
         }
-        let rel = super::relative_path(&self.out_dir, &abs);
+        let rel = crate::relative_path(&self.out_dir, &abs);
         let s = rel.to_string_lossy().into_owned();
         Some(s.strip_prefix("./").map(str::to_owned).unwrap_or(s))
     }

@@ -5,7 +5,7 @@
 //! `$(expr)` like any other expression. Triple-quoted strings are dedented with Julia's rule
 //! before escapes are processed.
 
-use super::{Loc, SyntaxError};
+use crate::{Loc, SyntaxError};
 
 /// Longest accepted string or comment nesting depth, to bound recursion on hostile input.
 const MAX_NESTING: usize = 64;
@@ -37,6 +37,8 @@ pub(crate) enum Tok {
         content: String,
     },
     Char(char),
+    /// A command literal `` `cmd $x` `` (kept as its source text; not evaluated).
+    Cmd(String),
     /// `:foo`.
     Symbol(String),
     /// `@name`.
@@ -62,10 +64,11 @@ pub(crate) enum StrPart {
 
 /// Operators, longest first so that the first match is the longest.
 const OPS: &[&str] = &[
-    "...", "===", "!==", ">>>", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "|>", "<|",
-    "+=", "-=", "*=", "/=", "^=", "|=", "&=", "<:", ">:", "<<", ">>", "//", ".", "=", "<", ">",
-    "+", "-", "*", "/", "^", "!", "?", ":", "&", "|", "%", "\\", "~", "(", ")", "[", "]", "{", "}",
-    ",", ";", "'", "$",
+    "...", ".==", ".!=", ".>=", ".<=", ".&&", ".||", "===", "!==", ">>>", ".+", ".-", ".*", "./",
+    ".^", ".<", ".>", ".%", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "|>", "<|", "+=",
+    "-=", "*=", "/=", "^=", "|=", "&=", "<:", ">:", "<<", ">>", "//", ".", "=", "<", ">", "+", "-",
+    "*", "/", "^", "!", "?", ":", "&", "|", "%", "\\", "~", "(", ")", "[", "]", "{", "}", ",", ";",
+    "'", "$",
 ];
 
 /// Unicode operators and their ASCII spelling.
@@ -192,6 +195,8 @@ impl Lexer {
                 || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit()))
             {
                 self.number(loc)?
+            } else if c == '`' {
+                self.command(loc)?
             } else if c == '"' {
                 let segs = self.string_body(false, loc)?;
                 Tok::Str(finish_interp(segs, loc, self)?)
@@ -367,12 +372,51 @@ impl Lexer {
         Ok(Tok::Char(c))
     }
 
+    /// A command literal: `` `...` `` or ```` ```...``` ````, backslash escapes skipped.
+    fn command(&mut self, loc: Loc) -> Result<Tok, SyntaxError> {
+        let triple = self.starts_with("```");
+        let fence = if triple { 3 } else { 1 };
+        for _ in 0..fence {
+            self.bump();
+        }
+        let mut text = String::new();
+        loop {
+            if (triple && self.starts_with("```")) || (!triple && self.peek(0) == Some('`')) {
+                for _ in 0..fence {
+                    self.bump();
+                }
+                return Ok(Tok::Cmd(text));
+            }
+            match self.bump() {
+                Some('\\') => {
+                    text.push('\\');
+                    if let Some(c) = self.bump() {
+                        text.push(c);
+                    }
+                }
+                Some(c) => text.push(c),
+                None => return Err(self.err(loc, "unterminated command literal")),
+            }
+        }
+    }
+
     fn string_macro(&mut self, name: String, loc: Loc) -> Result<Tok, SyntaxError> {
         let segs = self.string_body(true, loc)?;
         let mut content = String::new();
         for s in segs {
             if let Seg::Text(t) = s {
                 content.push_str(&raw_unescape(&t));
+            }
+        }
+        if name == "r" {
+            // Flags after a regex literal: `r"..."i`.
+            let mut flags = String::new();
+            while let Some(c @ ('i' | 'm' | 's' | 'x')) = self.peek(0) {
+                flags.push(c);
+                self.bump();
+            }
+            if !flags.is_empty() {
+                content = format!("(?{flags}){content}");
             }
         }
         Ok(Tok::StrMacro { name, content })
@@ -714,13 +758,14 @@ fn raw_unescape(s: &str) -> String {
 
 fn prev_is_operand(prev: Option<&Token>) -> bool {
     match prev.map(|t| &t.tok) {
-        Some(Tok::Ident(name)) => !super::parser::is_keyword(name) || name == "end",
+        Some(Tok::Ident(name)) => !crate::parser::is_keyword(name) || name == "end",
         Some(
             Tok::Int(_)
             | Tok::Float(_)
             | Tok::Str(_)
             | Tok::StrMacro { .. }
             | Tok::Char(_)
+            | Tok::Cmd(_)
             | Tok::Symbol(_),
         ) => true,
         Some(Tok::Op(op)) => matches!(*op, ")" | "]" | "}" | "'"),

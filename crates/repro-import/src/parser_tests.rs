@@ -1,7 +1,7 @@
 //! Parser tests: precedence, calls, vectors, lambdas, blocks, and syntax errors with positions.
 
-use super::super::lexer::tokenize;
 use super::*;
+use crate::lexer::tokenize;
 
 fn parse(src: &str) -> Vec<Expr> {
     parse_file(tokenize(0, src).unwrap())
@@ -54,10 +54,13 @@ fn show(e: &Expr) -> String {
                 items.iter().map(show).collect::<Vec<_>>().join(if *concat { "; " } else { ", " })
             )
         }
-        ExprKind::Comprehension { body, var, iter, cond } => format!(
-            "[{} for {var} in {}{}]",
+        ExprKind::Comprehension { body, gens, cond } => format!(
+            "[{} for {}{}]",
             show(body),
-            show(iter),
+            gens.iter()
+                .map(|(v, i)| format!("{} in {}", show(v), show(i)))
+                .collect::<Vec<_>>()
+                .join(", "),
             cond.as_ref().map(|c| format!(" if {}", show(c))).unwrap_or_default()
         ),
         ExprKind::Tuple(items) => {
@@ -193,10 +196,32 @@ fn syntax_errors_name_line_and_column() {
         (1, 7, "expected a newline or `;` after the statement, found number `2`".into())
     );
     assert_eq!(err("x = )").2, "expected an expression, found `)`");
-    assert_eq!(err("y = f.(x)").2, "broadcast calls `f.(x)` are not supported");
     assert_eq!(err("a = (1 + )\n").0, 1);
-    let (l, c, _) = err("ok = 1\n\nbad = [x for (a, b) in y]");
-    assert_eq!((l, c), (3, 7));
+    let (l, c, _) = err("ok = 1\n\nbad = [x for a y]");
+    assert_eq!((l, c), (3, 16));
+}
+
+#[test]
+fn broadcasts_generators_nested_for_headers_and_let_parse() {
+    let e = one("y = f.(x, 1)");
+    let ExprKind::Assign { rhs, .. } = &e.kind else { panic!("{e:?}") };
+    assert!(matches!(&rhs.kind, ExprKind::Broadcast { args, .. } if args.len() == 2), "{rhs:?}");
+    assert_eq!(
+        show(&one("[a * b for a in x, (b, c) in y for d in z if d]")),
+        "[(a * b) for a in x, (b, c) in y, d in z if d]"
+    );
+    let e = one("f(x for x in xs if x > 1)");
+    let ExprKind::Call { args, .. } = &e.kind else { panic!("{e:?}") };
+    assert!(matches!(args[0].value.kind, ExprKind::Comprehension { .. }), "{args:?}");
+    assert!(matches!(one("(x for x in xs)").kind, ExprKind::Comprehension { .. }));
+    // `for a in x, b in y` is two nested loops.
+    let e = one("for a in x, b in y\n  push!(v, a)\nend");
+    let ExprKind::For { body, .. } = &e.kind else { panic!("{e:?}") };
+    assert!(matches!(&body[..], [Expr { kind: ExprKind::For { .. }, .. }]), "{body:?}");
+    let e = one("let a = 1, b\n  a + b\nend");
+    let ExprKind::Let { bindings, body } = &e.kind else { panic!("{e:?}") };
+    assert_eq!((bindings.len(), body.len()), (2, 1));
+    assert!(matches!(one("let\nend").kind, ExprKind::Let { .. }));
 }
 
 #[test]

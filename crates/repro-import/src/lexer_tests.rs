@@ -134,7 +134,7 @@ fn errors_have_positions() {
     let (l, c, m) = err("s = \"cost: $ 5\"");
     assert_eq!((l, c), (1, 12));
     assert!(m.contains("invalid interpolation"), "{m}");
-    assert_eq!(err("a = `ls`"), (1, 5, "unexpected character '`'".into()));
+    assert_eq!(err("a = `ls"), (1, 5, "unterminated command literal".into()));
     let (l, _, m) = err("x = \"$(a + \"");
     assert_eq!(l, 1);
     assert!(m.contains("unterminated"), "{m}");
@@ -147,4 +147,20 @@ fn char_literals_and_positions() {
     assert_eq!(t[2].tok, Tok::Char('x'));
     assert_eq!((t[4].loc.line, t[4].loc.col), (2, 3));
     assert!(t[4].space_before);
+}
+
+#[test]
+fn command_literals_dotted_operators_and_regex_flags() {
+    assert_eq!(toks("`ls $x` ```a`b```")[..2], [Tok::Cmd("ls $x".into()), Tok::Cmd("a`b".into())]);
+    assert_eq!(
+        toks("a .>= b .* c")[..5],
+        [
+            Tok::Ident("a".into()),
+            Tok::Op(".>="),
+            Tok::Ident("b".into()),
+            Tok::Op(".*"),
+            Tok::Ident("c".into())
+        ]
+    );
+    assert_eq!(toks("r\"a.c\"i")[0], Tok::StrMacro { name: "r".into(), content: "(?i)a.c".into() });
 }

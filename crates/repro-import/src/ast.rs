@@ -1,7 +1,7 @@
 //! Syntax tree for the Julia subset: every node carries its start [`Loc`] and end offset so
 //! warnings can quote the construct they are about.
 
-use super::Loc;
+use crate::Loc;
 
 /// An expression (statements are expressions too, as in Julia).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,11 @@ pub(crate) enum ExprKind {
         callee: Box<Expr>,
         args: Vec<Arg>,
     },
+    /// `f.(args)`: the call applied elementwise.
+    Broadcast {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
     /// `a.b`.
     Field {
         base: Box<Expr>,
@@ -53,11 +58,11 @@ pub(crate) enum ExprKind {
         items: Vec<Expr>,
         concat: bool,
     },
-    /// `[expr for x in xs if cond]`.
+    /// `[expr for x in xs, (a, b) in ys if cond]`, also the generator `(expr for x in xs)`:
+    /// (pattern, collection) pairs, the first outermost.
     Comprehension {
         body: Box<Expr>,
-        var: String,
-        iter: Box<Expr>,
+        gens: Vec<(Expr, Expr)>,
         cond: Option<Box<Expr>>,
     },
     Tuple(Vec<Expr>),
@@ -96,6 +101,11 @@ pub(crate) enum ExprKind {
         rhs: Box<Expr>,
     },
     Block(Vec<Expr>),
+    /// `let a = 1, b; body end`: a new scope.
+    Let {
+        bindings: Vec<Expr>,
+        body: Vec<Expr>,
+    },
     If {
         branches: Vec<(Expr, Vec<Expr>)>,
         otherwise: Option<Vec<Expr>>,
@@ -118,7 +128,7 @@ pub(crate) enum ExprKind {
         kind: String,
         expr: Box<Expr>,
     },
-    /// A block construct parsed only to skip it: `struct`, `module`, `try`, `quote`, `let`, ...
+    /// A block construct parsed only to skip it: `struct`, `module`, `try`, `quote`, ...
     Other(String),
     Break,
     Continue,

@@ -1,4 +1,4 @@
-//! Recursive-descent parser for the Julia subset, over the tokens of [`super::lexer`].
+//! Recursive-descent parser for the Julia subset, over the tokens of [`crate::lexer`].
 //!
 //! Statements end at a newline or `;` unless an expression is incomplete (an open bracket, or a
 //! binary operator at the end of the line), as in Julia. Inside `(...)` newlines are ignored;
@@ -6,12 +6,15 @@
 
 use std::rc::Rc;
 
-use super::ast::{Arg, Expr, ExprKind, FunctionDef, Param, StrPiece};
-use super::lexer::{StrPart, Tok, Token};
-use super::{Loc, SyntaxError};
+use crate::ast::{Arg, Expr, ExprKind, FunctionDef, Param, StrPiece};
+use crate::lexer::{StrPart, Tok, Token};
+use crate::{Loc, SyntaxError};
 
 /// How deeply expressions may nest before the parser gives up (bounds recursion).
 const MAX_DEPTH: usize = 150;
+/// Operands of one chain of a left-associative operator (`a + b + ...`): the syntax tree's depth
+/// grows with it, and evaluating and dropping the tree recurse over it.
+const MAX_OPERANDS: usize = 10_000;
 
 /// Julia keywords that cannot be used as names.
 pub(crate) fn is_keyword(name: &str) -> bool {
@@ -335,7 +338,12 @@ impl Parser {
         if self.at_op("->") {
             let arrow = self.advance();
             self.skip_newlines();
-            let params = lambda_params(&lhs).ok_or_else(|| SyntaxError {
+            // `!(x) -> cond` is the negation of the function `x -> cond`.
+            let (negated, params_expr) = match &lhs.kind {
+                ExprKind::Unary { op, expr } if op == "!" => (true, &**expr),
+                _ => (false, &lhs),
+            };
+            let params = lambda_params(params_expr).ok_or_else(|| SyntaxError {
                 loc: arrow.loc,
                 message: "the left side of `->` must be a name or a tuple of names".into(),
             })?;
@@ -343,7 +351,11 @@ impl Parser {
             let body = self.arrow()?;
             self.depth -= 1;
             let loc = lhs.loc;
-            return Ok(self.mk(ExprKind::Lambda { params, body: Box::new(body) }, loc));
+            let lambda = self.mk(ExprKind::Lambda { params, body: Box::new(body) }, loc);
+            if negated {
+                return Ok(self.mk(ExprKind::Unary { op: "!".into(), expr: Box::new(lambda) }, loc));
+            }
+            return Ok(lambda);
         }
         Ok(lhs)
     }
@@ -401,6 +413,7 @@ impl Parser {
         next: fn(&mut Self) -> Result<Expr, SyntaxError>,
     ) -> Result<Expr, SyntaxError> {
         let mut lhs = next(self)?;
+        let mut operands = 1usize;
         loop {
             let op = match &self.peek().tok {
                 Tok::Op(o) if ops.contains(o) => o.to_string(),
@@ -411,7 +424,16 @@ impl Parser {
                 // `@m a -b` passes `-b` as a separate argument.
                 break;
             }
-            self.advance();
+            let op_tok = self.advance();
+            operands += 1;
+            if operands > MAX_OPERANDS {
+                return Err(SyntaxError {
+                    loc: op_tok.loc,
+                    message: format!(
+                        "more than {MAX_OPERANDS} operands in one `{op}` chain; the expression is too long to import"
+                    ),
+                });
+            }
             self.skip_newlines();
             self.enter()?;
             let rhs = next(self)?;
@@ -423,16 +445,19 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, SyntaxError> {
-        self.left_assoc(&["||"], &[], Self::and)
+        self.left_assoc(&["||", ".||"], &[], Self::and)
     }
 
     fn and(&mut self) -> Result<Expr, SyntaxError> {
-        self.left_assoc(&["&&"], &[], Self::comparison)
+        self.left_assoc(&["&&", ".&&"], &[], Self::comparison)
     }
 
     fn comparison(&mut self) -> Result<Expr, SyntaxError> {
         self.left_assoc(
-            &["==", "!=", "===", "!==", "<", "<=", ">", ">=", "in", "∉", "<:", ">:"],
+            &[
+                "==", "!=", "===", "!==", "<", "<=", ">", ">=", "in", "∉", "<:", ">:", ".==",
+                ".!=", ".<", ".<=", ".>", ".>=",
+            ],
             &["in", "isa"],
             Self::pipe,
         )
@@ -450,11 +475,15 @@ impl Parser {
     }
 
     fn plus(&mut self) -> Result<Expr, SyntaxError> {
-        self.left_assoc(&["+", "-", "|", "⊻"], &[], Self::times)
+        self.left_assoc(&["+", "-", "|", "⊻", ".+", ".-"], &[], Self::times)
     }
 
     fn times(&mut self) -> Result<Expr, SyntaxError> {
-        self.left_assoc(&["*", "/", "%", "&", "\\", "÷", "∘", "//"], &[], Self::shift)
+        self.left_assoc(
+            &["*", "/", "%", "&", "\\", "÷", "∘", "//", ".*", "./", ".%"],
+            &[],
+            Self::shift,
+        )
     }
 
     fn shift(&mut self) -> Result<Expr, SyntaxError> {
@@ -483,22 +512,33 @@ impl Parser {
 
     fn power(&mut self) -> Result<Expr, SyntaxError> {
         let base = self.postfix()?;
-        if self.at_op("^") {
+        if self.at_op("^") || self.at_op(".^") {
+            let op = if self.at_op("^") { "^" } else { ".^" };
             self.advance();
             self.enter()?;
             let exp = self.unary()?;
             self.depth -= 1;
             let loc = base.loc;
-            return Ok(self.binary("^", base, exp, loc));
+            return Ok(self.binary(op, base, exp, loc));
         }
         Ok(base)
     }
 
     fn postfix(&mut self) -> Result<Expr, SyntaxError> {
         let mut e = self.primary()?;
+        let mut links = 0usize;
         loop {
             let t = self.peek().clone();
             let loc = e.loc;
+            links += 1;
+            if links > MAX_OPERANDS {
+                return Err(SyntaxError {
+                    loc: t.loc,
+                    message: format!(
+                        "more than {MAX_OPERANDS} calls, fields or indices in a row; the expression is too long to import"
+                    ),
+                });
+            }
             match t.tok {
                 Tok::Op("(") if !t.space_before || !self.macro_args => {
                     if t.space_before && !self.ignore_nl() && matches!(e.kind, ExprKind::Ident(_)) {
@@ -513,6 +553,25 @@ impl Parser {
                     if self.at_kw("do") {
                         e = self.do_block(e)?;
                     }
+                }
+                Tok::Op("{") if !t.space_before => {
+                    // `Dict{String,Any}`, `Vector{Platform}`: type parameters are ignored.
+                    self.advance();
+                    let mut open = 1usize;
+                    while open > 0 {
+                        match self.advance().tok {
+                            Tok::Op("{") => open += 1,
+                            Tok::Op("}") => open -= 1,
+                            Tok::Eof => {
+                                return Err(SyntaxError {
+                                    loc: t.loc,
+                                    message: "unclosed `{`: missing `}`".into(),
+                                });
+                            }
+                            _ => {}
+                        }
+                    }
+                    e.end = self.last_end();
                 }
                 Tok::Op("[") if !t.space_before => {
                     self.advance();
@@ -536,10 +595,10 @@ impl Parser {
                             e = self.macro_call(name, n.loc)?;
                         }
                         Tok::Op("(") => {
-                            return Err(SyntaxError {
-                                loc: t.loc,
-                                message: "broadcast calls `f.(x)` are not supported".into(),
-                            });
+                            // `f.(x, y)`: the call broadcast over its arguments.
+                            let open = self.advance();
+                            let args = self.call_args(open.loc)?;
+                            e = self.mk(ExprKind::Broadcast { callee: Box::new(e), args }, loc);
                         }
                         _ => return Err(self.unexpected("a field name after `.`")),
                     }
@@ -628,7 +687,11 @@ impl Parser {
                 let value = self.arrow()?;
                 args.push(Arg { name: Some(name), value, after_semicolon });
             } else {
-                let value = self.arrow()?;
+                let mut value = self.arrow()?;
+                if self.at_kw("for") {
+                    // `f(x for x in xs)`: a generator argument.
+                    value = self.comprehension(value, open, ")", false)?;
+                }
                 if self.at_op("=") {
                     // `name::Type = default` in a function definition.
                     let Some((name, false)) = param_name(&value) else {
@@ -640,6 +703,13 @@ impl Parser {
                 } else if kw_section {
                     match &value.kind {
                         ExprKind::Ident(n) => {
+                            args.push(Arg { name: Some(n.clone()), value, after_semicolon });
+                        }
+                        // `f(; name::Type)` in a function definition.
+                        ExprKind::TypeAssert { expr, .. }
+                            if matches!(&expr.kind, ExprKind::Ident(_)) =>
+                        {
+                            let ExprKind::Ident(n) = &expr.kind else { unreachable!() };
                             args.push(Arg { name: Some(n.clone()), value, after_semicolon });
                         }
                         ExprKind::Splat(_) => {
@@ -734,7 +804,7 @@ impl Parser {
                     return Err(self.unexpected("`]`"));
                 }
                 let body = items.pop().expect("one item");
-                return self.comprehension(body, open).map(|c| (vec![c], false));
+                return self.comprehension(body, open, "]", true).map(|c| (vec![c], false));
             }
             return Err(self.unexpected(&format!(
                 "`,`, `;` or `]` in {what} (space-separated matrix literals are not supported)"
@@ -743,26 +813,21 @@ impl Parser {
         Ok((items, concat == Some(true)))
     }
 
-    fn comprehension(&mut self, body: Expr, open: Loc) -> Result<Expr, SyntaxError> {
-        self.advance(); // for
-        let var = match self.advance().tok {
-            Tok::Ident(n) => n,
-            other => {
-                return Err(SyntaxError {
-                    loc: open,
-                    message: format!(
-                        "only `[expr for name in collection]` comprehensions are supported, found {}",
-                        describe(&other)
-                    ),
-                });
-            }
-        };
-        if !(self.at_kw("in") || self.at_op("in") || self.at_op("=")) {
-            return Err(self.unexpected("`in` in the comprehension"));
+    /// `for x in xs, (a, b) in ys for z in zs if cond` after the body of a comprehension or
+    /// generator, up to and including `close`.
+    fn comprehension(
+        &mut self,
+        body: Expr,
+        open: Loc,
+        close: &str,
+        consume: bool,
+    ) -> Result<Expr, SyntaxError> {
+        let mut gens = Vec::new();
+        while self.at_kw("for") {
+            self.advance();
+            gens.extend(self.for_header("the comprehension")?);
+            self.skip_newlines();
         }
-        self.advance();
-        let iter = self.arrow()?;
-        self.skip_newlines();
         let cond = if self.at_kw("if") {
             self.advance();
             Some(Box::new(self.arrow()?))
@@ -770,19 +835,62 @@ impl Parser {
             None
         };
         self.skip_newlines();
-        self.expect_op("]", "to close the comprehension")?;
+        let what =
+            if close == "]" { "to close the comprehension" } else { "to close the generator" };
+        if !self.at_op(close) {
+            let _ = open;
+            return Err(self.unexpected(&format!("`{close}` {what}")));
+        }
+        if consume {
+            self.advance();
+        }
         let loc = body.loc;
-        Ok(self.mk(
-            ExprKind::Comprehension { body: Box::new(body), var, iter: Box::new(iter), cond },
-            loc,
-        ))
+        Ok(self.mk(ExprKind::Comprehension { body: Box::new(body), gens, cond }, loc))
+    }
+
+    /// The bindings of a `for` header or comprehension clause: `x in xs, (a, b) in ys`.
+    fn for_header(&mut self, what: &str) -> Result<Vec<(Expr, Expr)>, SyntaxError> {
+        let mut out = Vec::new();
+        loop {
+            self.nl.push(false);
+            let var = self.unary();
+            self.nl.pop();
+            let var = var?;
+            if !(self.at_kw("in") || self.at_op("in") || self.at_op("=")) {
+                return Err(self.unexpected(&format!("`in` or `=` in {what}")));
+            }
+            self.advance();
+            let iter = self.pair()?;
+            out.push((var, iter));
+            if !self.eat_op(",") {
+                break;
+            }
+            self.skip_newlines();
+        }
+        Ok(out)
     }
 
     fn primary(&mut self) -> Result<Expr, SyntaxError> {
         self.enter()?;
-        let r = self.primary_inner();
+        let r = self.primary_inner().and_then(|e| self.juxtaposed(e));
         self.depth -= 1;
         r
+    }
+
+    /// `2x`, `100v.patch`: a number literal directly followed by a name multiplies it.
+    fn juxtaposed(&mut self, e: Expr) -> Result<Expr, SyntaxError> {
+        if !matches!(e.kind, ExprKind::Int(_) | ExprKind::Float(_)) {
+            return Ok(e);
+        }
+        let next = self.peek().clone();
+        match &next.tok {
+            Tok::Ident(n) if !next.space_before && !is_keyword(n) => {
+                let rhs = self.postfix()?;
+                let loc = e.loc;
+                Ok(self.binary("*", e, rhs, loc))
+            }
+            _ => Ok(e),
+        }
     }
 
     fn primary_inner(&mut self) -> Result<Expr, SyntaxError> {
@@ -800,6 +908,10 @@ impl Parser {
             Tok::Char(c) => {
                 self.advance();
                 Ok(self.mk(ExprKind::Char(c), loc))
+            }
+            Tok::Cmd(_) => {
+                self.advance();
+                Ok(self.mk(ExprKind::Other("a command literal".into()), loc))
             }
             Tok::Symbol(s) => {
                 self.advance();
@@ -847,6 +959,18 @@ impl Parser {
             }),
             Tok::Ident(name) => self.ident_or_keyword(name, loc),
             Tok::Newline | Tok::Eof => Err(self.unexpected("an expression")),
+            // `>=(x)`, `!=("a")`, `==(x)`: an operator called as a function (with one argument
+            // it is the partially applied comparison `y -> y >= x`).
+            Tok::Op(
+                op @ ("==" | "!=" | "===" | "!==" | "<" | "<=" | ">" | ">=" | "in" | "∉" | "*"
+                | "/" | "^" | "|>"),
+            ) if matches!(self.peek_n(1).tok, Tok::Op("(")) && !self.peek_n(1).space_before => {
+                self.advance();
+                let open = self.advance();
+                let args = self.call_args(open.loc)?;
+                let callee = self.mk(ExprKind::Ident(op.to_owned()), loc);
+                Ok(self.mk(ExprKind::Call { callee: Box::new(callee), args }, loc))
+            }
             _ => Err(self.unexpected("an expression")),
         }
     }
@@ -908,7 +1032,8 @@ impl Parser {
                 if self.eat_op(")") {
                     break;
                 }
-                let name = match self.advance().tok {
+                let name_tok = self.advance();
+                let name = match name_tok.tok {
                     Tok::Ident(n) => n,
                     other => {
                         return Err(SyntaxError {
@@ -920,8 +1045,13 @@ impl Parser {
                         });
                     }
                 };
-                self.expect_op("=", "in the named tuple")?;
-                let value = self.arrow()?;
+                let value = if self.at_op(",") || self.at_op(")") {
+                    // `(; deps)` is `(; deps = deps)`.
+                    self.mk(ExprKind::Ident(name.clone()), name_tok.loc)
+                } else {
+                    self.expect_op("=", "in the named tuple")?;
+                    self.arrow()?
+                };
                 fields.push((name, value));
                 if !self.at_op(")") {
                     self.expect_op(",", "or `)` in the named tuple")?;
@@ -929,7 +1059,11 @@ impl Parser {
             }
             return Ok(self.mk(ExprKind::NamedTuple(fields), open));
         }
-        let first = self.arrow()?;
+        // `(p["x"] = 1)`, `(s *= "x")`: an assignment in parentheses.
+        let first = self.assign()?;
+        if self.at_kw("for") {
+            return self.comprehension(first, open, ")", true);
+        }
         if self.eat_op(")") {
             // Grouping: keep the inner expression but widen its span to the parentheses.
             let mut e = first;
@@ -981,23 +1115,20 @@ impl Parser {
             }
             "for" => {
                 self.advance();
-                self.nl.push(false);
-                let var = self.unary();
-                self.nl.pop();
-                let var = var?;
-                if !(self.at_kw("in") || self.at_op("in") || self.at_op("=")) {
-                    return Err(self.unexpected("`in` or `=` in the `for` loop"));
-                }
-                self.advance();
-                let iter = self.arrow()?;
-                if self.at_op(",") {
-                    return Err(self.unexpected(
-                        "a newline (nested `for` loops in one header are not supported)",
-                    ));
-                }
-                let body = self.block(&["end"], "for", loc)?;
+                let header = self.for_header("the `for` loop")?;
+                let mut body = self.block(&["end"], "for", loc)?;
                 self.expect_end("for", loc)?;
-                Ok(self.mk(ExprKind::For { var: Box::new(var), iter: Box::new(iter), body }, loc))
+                // `for a in x, b in y` is `for a in x; for b in y`.
+                let mut headers = header.into_iter().rev().peekable();
+                while let Some((var, iter)) = headers.next() {
+                    let e = self
+                        .mk(ExprKind::For { var: Box::new(var), iter: Box::new(iter), body }, loc);
+                    if headers.peek().is_none() {
+                        return Ok(e);
+                    }
+                    body = vec![e];
+                }
+                unreachable!("a `for` header has at least one binding")
             }
             "while" => {
                 self.advance();
@@ -1012,7 +1143,20 @@ impl Parser {
                 self.expect_end("begin", loc)?;
                 Ok(self.mk(ExprKind::Block(body), loc))
             }
-            "let" | "quote" | "struct" | "module" | "baremodule" | "macro" => {
+            "let" => {
+                self.advance();
+                let mut bindings = Vec::new();
+                while !matches!(self.toks[self.pos].tok, Tok::Newline | Tok::Eof | Tok::Op(";")) {
+                    bindings.push(self.assign()?);
+                    if !self.eat_op(",") {
+                        break;
+                    }
+                }
+                let body = self.block(&["end"], "let", loc)?;
+                self.expect_end("let", loc)?;
+                Ok(self.mk(ExprKind::Let { bindings, body }, loc))
+            }
+            "quote" | "struct" | "module" | "baremodule" | "macro" => {
                 self.advance();
                 // The header (bindings or a name) is parsed as part of the body.
                 let _ = self.block(&["end"], &name, loc)?;
@@ -1184,7 +1328,7 @@ pub(crate) fn params_from_args(args: Vec<Arg>) -> Result<(Vec<Param>, Vec<Param>
             (Some(n), v) if n == "..." => (None, v),
             (Some(n), v) => {
                 // `f(; x)` (value is the same name: no default) or `x = default`.
-                let same = matches!(&v.kind, ExprKind::Ident(x) if *x == n);
+                let same = param_name(&v).is_some_and(|(x, splat)| x == n && !splat);
                 let ident = Expr { kind: ExprKind::Ident(n), loc: v.loc, end: v.end };
                 (if same && is_kw { None } else { Some(v) }, ident)
             }
@@ -1230,6 +1374,7 @@ pub(crate) fn describe(t: &Tok) -> String {
         Tok::Str(_) => "a string".into(),
         Tok::StrMacro { name, .. } => format!("a `{name}\"...\"` string"),
         Tok::Char(c) => format!("character {c:?}"),
+        Tok::Cmd(_) => "a command literal".into(),
         Tok::Symbol(s) => format!("symbol `:{s}`"),
         Tok::Macro(m) => format!("macro `@{m}`"),
         Tok::Op(o) => format!("`{o}`"),

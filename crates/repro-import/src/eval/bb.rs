@@ -1,0 +1,529 @@
+//! The BinaryBuilder API: `build_tarballs`, sources, products, dependencies, platforms and their
+//! predicates ([`BINARYBUILDER`], part of the one built-in table, see [`super::builtins::find`]).
+
+use std::rc::Rc;
+
+use super::builtins::{Builtin, Call, as_str};
+use super::{BuildCall, Interp, R};
+use crate::Loc;
+use crate::ast::{Arg, Expr, ExprKind};
+use crate::platform::{self, Platform};
+use crate::value::{DepValue, JVersion, Value};
+use repro_recipe::{Product, Source};
+
+/// BinaryBuilder's (and `Pkg`'s, `BinaryPlatforms`') functions, types and modules.
+pub(crate) static BINARYBUILDER: &[Builtin] = &[
+    Builtin::function("supported_platforms", |c| c.supported_platforms()),
+    Builtin::function("expand_cxxstring_abis", |c| c.expand_platforms()),
+    Builtin::function("expand_gfortran_versions", |c| c.expand_platforms()),
+    Builtin::function("expand_microarchitectures", |c| c.expand_platforms()),
+    Builtin::function("arch", |c| c.platform_query()),
+    Builtin::function("os", |c| c.platform_query()),
+    Builtin::function("libc", |c| c.platform_query()),
+    Builtin::function("call_abi", |c| c.platform_query()),
+    Builtin::function("nbits", |c| c.platform_query()),
+    Builtin::function("proc_family", |c| c.platform_query()),
+    Builtin::function("triplet", |c| c.platform_query()),
+    Builtin::function("cxxstring_abi", |c| c.platform_query()),
+    Builtin::function("libgfortran_version", |c| c.platform_query()),
+    Builtin::function("libstdcxx_version", |c| c.platform_query()),
+    Builtin::function("sanitize", |c| c.platform_query()),
+    Builtin::function("march", |c| c.platform_query()),
+    Builtin::function("islinux", |c| c.platform_query()).in_sys(),
+    Builtin::function("iswindows", |c| c.platform_query()).in_sys(),
+    Builtin::function("isapple", |c| c.platform_query()).in_sys(),
+    Builtin::function("isfreebsd", |c| c.platform_query()).in_sys(),
+    Builtin::function("isbsd", |c| c.platform_query()).in_sys(),
+    Builtin::function("isunix", |c| c.platform_query()).in_sys(),
+    Builtin::constructor("ArchiveSource", |c| c.source()),
+    Builtin::constructor("GitSource", |c| c.source()),
+    Builtin::constructor("FileSource", |c| c.source()),
+    Builtin::constructor("DirectorySource", |c| c.directory_source()),
+    Builtin::abstract_type("AbstractSource"),
+    Builtin::constructor("LibraryProduct", |c| c.product()),
+    Builtin::constructor("ExecutableProduct", |c| c.product()),
+    Builtin::constructor("FileProduct", |c| c.product()),
+    Builtin::constructor("FrameworkProduct", |c| c.framework_product()),
+    Builtin::abstract_type("Product"),
+    Builtin::constructor("Dependency", |c| c.dependency()).tolerates_unknown_kw("platforms"),
+    Builtin::constructor("BuildDependency", |c| c.dependency()).tolerates_unknown_kw("platforms"),
+    Builtin::constructor("HostBuildDependency", |c| c.dependency())
+        .tolerates_unknown_kw("platforms"),
+    Builtin::constructor("RuntimeDependency", |c| c.dependency()).tolerates_unknown_kw("platforms"),
+    Builtin::abstract_type("AbstractDependency"),
+    Builtin::constructor("PackageSpec", |c| c.package_spec()),
+    Builtin::constructor("Platform", |c| c.platform()),
+    Builtin::abstract_type("AbstractPlatform"),
+    Builtin::abstract_type("AnyPlatform"),
+    Builtin::constructor("Linux", |c| c.platform()),
+    Builtin::constructor("MacOS", |c| c.platform()),
+    Builtin::constructor("Windows", |c| c.platform()),
+    Builtin::constructor("FreeBSD", |c| c.platform()),
+    Builtin::module("BinaryBuilder"),
+    Builtin::module("BinaryBuilderBase"),
+    Builtin::module("Pkg"),
+    Builtin::module("BinaryPlatforms"),
+];
+
+impl Interp {
+    pub(super) fn build_tarballs(&mut self, e: &Expr, args: &[Arg]) -> R<Value> {
+        let mut positional: Vec<(Value, Loc)> = Vec::new();
+        let mut kwargs = Vec::new();
+        for a in args {
+            match &a.name {
+                Some(n) if n == "..." => {
+                    let ExprKind::Splat(inner) = &a.value.kind else { continue };
+                    match self.eval(inner)? {
+                        Value::NamedTuple(fields) => {
+                            for (k, v) in fields {
+                                let text = v
+                                    .to_julia_string()
+                                    .map(|s| format!("{s:?}"))
+                                    .unwrap_or_else(|| "(from a splat)".into());
+                                kwargs.push((k, v, text));
+                            }
+                        }
+                        Value::Unknown(_) => {}
+                        _ => self.warn_at(
+                            &a.value,
+                            "cannot splat this value as keyword arguments".into(),
+                        ),
+                    }
+                }
+                Some(n) => {
+                    let v = self.eval(&a.value)?;
+                    let text = self.snippet(&a.value);
+                    kwargs.push((n.clone(), v, text));
+                }
+                None => {
+                    for v in self.eval_items(std::slice::from_ref(&a.value))? {
+                        positional.push((v, a.value.loc));
+                    }
+                }
+            }
+        }
+        match positional.first() {
+            Some((Value::Args, _)) => {
+                positional.remove(0);
+            }
+            Some((_, loc)) => {
+                let loc = *loc;
+                self.warn(
+                    loc,
+                    self.snippet(e),
+                    "the first argument of `build_tarballs` is not `ARGS`".into(),
+                );
+            }
+            None => {}
+        }
+        if !self.build_calls.is_empty() {
+            self.warn_at(e, "another `build_tarballs` call; only the first one is imported".into());
+            return Ok(Value::Nothing);
+        }
+        self.build_calls.push(BuildCall { loc: e.loc, positional, kwargs });
+        Ok(Value::Nothing)
+    }
+}
+
+impl Call<'_, '_> {
+    pub(super) fn platforms_of(&mut self, v: Value) -> Result<Vec<Platform>, Value> {
+        match v {
+            Value::Platform(p) => Ok(vec![p]),
+            Value::Vector(xs) | Value::Tuple(xs) => {
+                let mut out = Vec::new();
+                for x in xs {
+                    match x {
+                        Value::Platform(p) => out.push(p),
+                        Value::Unknown(u) => return Err(Value::Unknown(u)),
+                        other => {
+                            let t = other.type_name();
+                            return Err(self
+                                .it
+                                .unknown(self.e, format!("expected platforms, found a {t}")));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            Value::Unknown(u) => Err(Value::Unknown(u)),
+            other => {
+                let t = other.type_name();
+                Err(self.it.unknown(self.e, format!("expected platforms, found a {t}")))
+            }
+        }
+    }
+
+    pub(super) fn platform_list(ps: Vec<Platform>) -> Value {
+        Value::Vector(ps.into_iter().map(Value::Platform).collect())
+    }
+
+    pub(super) fn supported_platforms(&mut self) -> R<Value> {
+        let mut ps = platform::supported_platforms();
+        if let Some(ex) = self.take_kw("exclude") {
+            match ex {
+                Value::Vector(_) | Value::Tuple(_) | Value::Platform(_) => {
+                    match self.platforms_of(ex) {
+                        Ok(drop) => ps.retain(|p| !drop.contains(p)),
+                        Err(u) => return Ok(u),
+                    }
+                }
+                f => {
+                    let mut keep = Vec::new();
+                    for p in ps {
+                        match self.predicate(&f, Value::Platform(p.clone()))? {
+                            Ok(true) => {}
+                            Ok(false) => keep.push(p),
+                            Err(u) => return Ok(u),
+                        }
+                    }
+                    ps = keep;
+                }
+            }
+        }
+        let _ = self.take_kw("experimental");
+        self.leftover_kwargs();
+        if let Some(r) = self.arity(0, 0) {
+            return r;
+        }
+        Ok(Self::platform_list(ps))
+    }
+
+    pub(super) fn expand_platforms(&mut self) -> R<Value> {
+        let name = self.name;
+        if let Some(r) = self.arity(1, 1) {
+            return r;
+        }
+        let single = matches!(self.pos[0], Value::Platform(_));
+        let arg = self.pos.remove(0);
+        let ps = match self.platforms_of(arg) {
+            Ok(ps) => ps,
+            Err(u) => return Ok(u),
+        };
+        let out = match name {
+            "expand_cxxstring_abis" => {
+                let skip = self.take_kw("skip");
+                let (mut skipped, mut todo) = (Vec::new(), Vec::new());
+                for p in ps {
+                    let s = match &skip {
+                        None => matches!(p.os.as_str(), "macos" | "freebsd"),
+                        Some(f) => match self.predicate(f, Value::Platform(p.clone()))? {
+                            Ok(b) => b,
+                            Err(u) => return Ok(u),
+                        },
+                    };
+                    if s { skipped.push(p) } else { todo.push(p) }
+                }
+                let mut out = skipped;
+                out.extend(platform::expand_cxxstring_abis(
+                    todo.into_iter()
+                        .map(|mut p| {
+                            // Platforms that the default rule would skip are expanded when
+                            // a custom `skip` keeps them.
+                            if matches!(p.os.as_str(), "macos" | "freebsd") {
+                                p.tags.insert("cxxstring_abi".into(), "cxx11".into());
+                            }
+                            p
+                        })
+                        .collect(),
+                ));
+                out
+            }
+            "expand_gfortran_versions" => platform::expand_gfortran_versions(ps),
+            _ => {
+                self.it.warn_at(
+                        self.e,
+                        "`expand_microarchitectures` is not modelled; the platforms are used without microarchitecture variants".into(),
+                    );
+                ps
+            }
+        };
+        self.leftover_kwargs();
+        let _ = single;
+        Ok(Self::platform_list(out))
+    }
+
+    pub(super) fn platform_query(&mut self) -> R<Value> {
+        let name = self.name;
+        let p = match self.pos.as_slice() {
+            [Value::Platform(p)] => p.clone(),
+            [] if name.starts_with("is") => {
+                return self.fail(format!(
+                    "`Sys.{name}()` asks about the host, which the importer does not assume"
+                ));
+            }
+            _ => return self.fail(format!("`{name}` needs one platform")),
+        };
+        Ok(match name {
+            "arch" => Value::Str(p.arch.clone()),
+            "os" => Value::Str(p.os.clone()),
+            "nbits" => Value::Int(p.nbits()),
+            "proc_family" => Value::Str(p.proc_family().into()),
+            "triplet" => Value::Str(p.triplet()),
+            "islinux" => Value::Bool(p.os == "linux"),
+            "iswindows" => Value::Bool(p.os == "windows"),
+            "isapple" => Value::Bool(p.os == "macos"),
+            "isfreebsd" => Value::Bool(p.os == "freebsd"),
+            "isbsd" => Value::Bool(matches!(p.os.as_str(), "macos" | "freebsd")),
+            "isunix" => Value::Bool(p.os != "windows"),
+            "libgfortran_version" => match p.tag("libgfortran_version").and_then(JVersion::parse) {
+                Some(v) => Value::Version(v),
+                None => Value::Nothing,
+            },
+            tag => match p.tag(tag) {
+                Some(v) => Value::Str(v.to_owned()),
+                None => Value::Nothing,
+            },
+        })
+    }
+
+    pub(super) fn framework_product(&mut self) -> R<Value> {
+        self.fail("`FrameworkProduct` is macOS-only and cannot be built here")
+    }
+
+    pub(super) fn package_spec(&mut self) -> R<Value> {
+        let n = self
+            .take_kw("name")
+            .or_else(|| if self.pos.is_empty() { None } else { Some(self.pos.remove(0)) });
+        for k in ["uuid", "version", "rev", "url", "path"] {
+            let _ = self.take_kw(k);
+        }
+        self.leftover_kwargs();
+        match n {
+            Some(Value::Str(s)) => Ok(Value::PackageSpec(s)),
+            _ => self.fail("`PackageSpec` needs `name = \"...\"`"),
+        }
+    }
+
+    pub(super) fn platform(&mut self) -> R<Value> {
+        let name = self.name;
+        let (arch, os) = match name {
+            "Platform" => {
+                if let Some(r) = self.arity(2, 2) {
+                    return r;
+                }
+                let (a, o) = (Self::str_arg(&self.pos[0]), Self::str_arg(&self.pos[1]));
+                match (a, o.as_deref().and_then(platform::normalize_os)) {
+                    (Some(a), Some(o)) => (a, o.to_owned()),
+                    _ => return self.fail(
+                        "`Platform(arch, os)` needs two strings naming a known architecture and OS",
+                    ),
+                }
+            }
+            _ => {
+                let os = match name {
+                    "Linux" => "linux",
+                    "MacOS" => "macos",
+                    "Windows" => "windows",
+                    _ => "freebsd",
+                };
+                let arch = match self.pos.first() {
+                    Some(v) => match Self::str_arg(v) {
+                        Some(a) => a,
+                        None => {
+                            return self.fail(format!("`{name}(arch)` needs a symbol or string"));
+                        }
+                    },
+                    None if name == "MacOS" => "x86_64".to_owned(),
+                    None => return self.fail(format!("`{name}(arch)` needs an architecture")),
+                };
+                (arch, os.to_owned())
+            }
+        };
+        if !platform::ARCHES.contains(&arch.as_str()) {
+            return self.fail(format!("unknown architecture {arch:?}"));
+        }
+        let mut p = Platform::new(&arch, &os);
+        for (k, v) in std::mem::take(&mut self.kw) {
+            let text = match &v {
+                Value::Version(v) => Some(v.to_string()),
+                other => Self::str_arg(other),
+            };
+            match (k.as_str(), text) {
+                ("compiler_abi", _) => {
+                    return self.fail("`compiler_abi=CompilerABI(...)` is not supported; use `Platform(...; cxxstring_abi=...)`");
+                }
+                (_, Some(t)) => {
+                    let t = if k == "libc" && t == "gnu" { "glibc".to_owned() } else { t };
+                    if t.is_empty() {
+                        p.tags.remove(&k);
+                    } else {
+                        p.tags.insert(k, t);
+                    }
+                }
+                (_, None) => return self.fail(format!("platform tag `{k}` must be a string")),
+            }
+        }
+        Ok(Value::Platform(p))
+    }
+
+    pub(super) fn source(&mut self) -> R<Value> {
+        let name = self.name;
+        if let Some(r) = self.arity(2, 2) {
+            return r;
+        }
+        let (Some(url), Some(hash)) = (as_str(&self.pos[0]), as_str(&self.pos[1])) else {
+            return self.fail(format!("`{name}(url, hash)` needs two strings"));
+        };
+        let target_key = if name == "FileSource" { "filename" } else { "unpack_target" };
+        let target = match self.take_kw(target_key) {
+            None => None,
+            Some(Value::Str(s)) if s.is_empty() => None,
+            Some(Value::Str(s)) => Some(s),
+            Some(_) => return self.fail(format!("`{target_key}` must be a string")),
+        };
+        self.leftover_kwargs();
+        let src = match name {
+            "ArchiveSource" => Source::Archive { url, sha256: hash, unpack_target: target },
+            "GitSource" => Source::Git { url, commit: hash, unpack_target: target },
+            _ => Source::File { url, sha256: hash, filename: target },
+        };
+        Ok(Value::Source(src, self.e.loc))
+    }
+
+    pub(super) fn directory_source(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(1, 1) {
+            return r;
+        }
+        let Some(path) = as_str(&self.pos[0]) else {
+            return self.fail("`DirectorySource(path)` needs a string");
+        };
+        let target = match self.take_kw("target") {
+            None => None,
+            Some(Value::Str(s)) if s.is_empty() => None,
+            Some(Value::Str(s)) => Some(s),
+            Some(_) => return self.fail("`target` must be a string"),
+        };
+        match self.take_kw("follow_symlinks") {
+            None | Some(Value::Bool(false)) => {}
+            Some(_) => {
+                self.it.warn_at(
+                    self.e,
+                    "`follow_symlinks=true` is not supported; symlinks are copied as they are"
+                        .into(),
+                );
+            }
+        }
+        self.leftover_kwargs();
+        Ok(Value::Source(Source::Directory { path, target }, self.e.loc))
+    }
+
+    pub(super) fn product(&mut self) -> R<Value> {
+        let name = self.name;
+        let max = if name == "ExecutableProduct" { 3 } else { 2 };
+        if let Some(r) = self.arity(2, max) {
+            return r;
+        }
+        let names: Vec<String> = match &self.pos[0] {
+            Value::Str(s) => vec![s.clone()],
+            Value::Vector(xs)
+                if !xs.is_empty() && xs.iter().all(|x| matches!(x, Value::Str(_))) =>
+            {
+                xs.iter().filter_map(as_str).collect()
+            }
+            other => {
+                let t = other.type_name();
+                return self
+                    .fail(format!("`{name}` needs a name or a vector of names, found a {t}"));
+            }
+        };
+        let variable = match &self.pos[1] {
+            Value::Symbol(s) => s.clone(),
+            _ => return self.fail(format!("`{name}` needs a `:symbol` as its second argument")),
+        };
+        match name {
+            "LibraryProduct" => {
+                let dir = match self.take_kw("dir_paths").or_else(|| self.take_kw("dir_path")) {
+                    None => None,
+                    Some(Value::Str(s)) => Some(s),
+                    Some(Value::Vector(xs)) => {
+                        if xs.len() > 1 {
+                            self.it.warn_at(
+                                self.e,
+                                "several `dir_paths`; only the first one is used".into(),
+                            );
+                        }
+                        xs.first().and_then(as_str)
+                    }
+                    Some(_) => return self.fail("`dir_paths` must be strings"),
+                };
+                for k in ["dont_dlopen", "dlopen_flags"] {
+                    if self.take_kw(k).is_some() {
+                        self.it.notes.push(format!(
+                            "`{k}` on `LibraryProduct` :{variable} is ignored: repro does not load libraries"
+                        ));
+                    }
+                }
+                self.leftover_kwargs();
+                Ok(Value::Product(Product::Library {
+                    names,
+                    variable,
+                    dir: dir.map(strip_prefix_var),
+                }))
+            }
+            "ExecutableProduct" => {
+                let dir = match self.pos.get(2).cloned().or_else(|| self.take_kw("dir_path")) {
+                    None | Some(Value::Nothing) => None,
+                    Some(Value::Str(s)) => Some(s),
+                    Some(_) => return self.fail("`dir_path` must be a string"),
+                };
+                self.leftover_kwargs();
+                Ok(Value::Product(Product::Executable {
+                    names,
+                    variable,
+                    dir: dir.map(strip_prefix_var),
+                }))
+            }
+            _ => {
+                if names.len() > 1 {
+                    self.it.warn_at(
+                        self.e,
+                        "`FileProduct` with several paths; only the first one is used".into(),
+                    );
+                }
+                self.leftover_kwargs();
+                let path = strip_prefix_var(names.into_iter().next().unwrap_or_default());
+                Ok(Value::Product(Product::File { path, variable }))
+            }
+        }
+    }
+
+    pub(super) fn dependency(&mut self) -> R<Value> {
+        let kind = self.name.to_owned();
+        if let Some(r) = self.arity(1, 2) {
+            return r;
+        }
+        let name = match &self.pos[0] {
+            Value::Str(s) | Value::PackageSpec(s) => s.clone(),
+            other => {
+                let t = other.type_name();
+                return self
+                    .fail(format!("`{kind}` needs a package name or `PackageSpec`, found a {t}"));
+            }
+        };
+        let platforms = self.take_kw("platforms");
+        for k in ["compat", "build_version", "top_level"] {
+            let _ = self.take_kw(k);
+        }
+        self.leftover_kwargs();
+        let text = self.it.snippet(self.e);
+        Ok(Value::Dep(Rc::new(DepValue { kind, name, platforms, text, loc: self.e.loc })))
+    }
+}
+
+/// `${prefix}/lib` → `lib`, `$libdir` → `lib`, `$bindir` → `bin` (BinaryBuilder products are
+/// relative to the prefix; some recipes spell the directory variables out).
+fn strip_prefix_var(s: String) -> String {
+    for (var, rep) in [
+        ("${prefix}/", ""),
+        ("$prefix/", ""),
+        ("${libdir}", "lib"),
+        ("$libdir", "lib"),
+        ("${bindir}", "bin"),
+        ("$bindir", "bin"),
+    ] {
+        if let Some(rest) = s.strip_prefix(var) {
+            return format!("{rep}{rest}");
+        }
+    }
+    s
+}
