@@ -77,7 +77,7 @@ fn strict_mode_fails_and_writes_nothing() {
         .assert()
         .success()
         .stdout(predicate::str::contains("name = \"Warny\""))
-        .stderr(predicate::str::contains("warning: ").count(16));
+        .stderr(predicate::str::contains("warning: ").count(17));
 }
 
 #[test]

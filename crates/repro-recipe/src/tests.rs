@@ -544,7 +544,8 @@ fn urls_are_checked() {
         ok(&source(&format!("archive = {good:?}\nsha256 = \"{SHA}\"")));
     }
     for bad in [
-        "ftp://a.org/x.tar.gz",
+        "ftp:///x.tar.gz",
+        "gopher://a.org/x.tar.gz",
         "/abs/x.tar.gz",
         "git@github.com:a/b.git",
         "https:///x",

@@ -125,7 +125,10 @@ mod tests {
             classify("bundled/x.patch", base).unwrap(),
             Location::Local("/recipes/foo/bundled/x.patch".into())
         );
-        assert!(classify("ftp://x/y", base).is_err());
+        // Known schemes that are not fetched over HTTP: ftp (mirror only), git (git sources).
+        assert_eq!(classify("ftp://x/y", base).unwrap(), Location::Other { scheme: "ftp".into() });
+        assert_eq!(classify("git://x/y", base).unwrap(), Location::Other { scheme: "git".into() });
+        assert!(classify("gopher://x/y", base).is_err());
         assert!(classify("file://relative/x", base).is_err());
         assert!(classify("", base).is_err());
     }

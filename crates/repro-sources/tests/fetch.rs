@@ -333,3 +333,25 @@ fn fetcher_is_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Fetcher>();
 }
+
+#[test]
+fn ftp_urls_come_from_a_mirror_or_fail_saying_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mirror = tmp.path().join("mirror");
+    fs::create_dir_all(mirror.join("sha256")).unwrap();
+    let body = b"ftp source\n".to_vec();
+    let sha = sha256(&body);
+    let url = "ftp://ftp.example.invalid/pub/x-1.0.tar.gz";
+    // Not in a mirror: a clear refusal naming the scheme, the hash and what to do.
+    let cache = tmp.path().join("cache");
+    let f = Fetcher::new(config(&cache, vec![mirror.clone()], false), repro_events::null_sink());
+    let err = f.fetch_file(url, &sha, tmp.path()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("does not download ftp:// URLs"), "{msg}");
+    assert!(msg.contains(&format!("sha256/{sha}")), "{msg}");
+    // In the mirror: fetched from it.
+    fs::write(mirror.join("sha256").join(&sha), &body).unwrap();
+    let (path, origin) = f.fetch_file(url, &sha, tmp.path()).unwrap();
+    assert_eq!(origin, FetchOrigin::Mirror);
+    assert_eq!(fs::read(path).unwrap(), body);
+}
