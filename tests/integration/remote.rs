@@ -2,7 +2,7 @@
 //! sources and outputs over the API (no bind mounts).
 //!
 //! The test starts a second `dockerd` of its own (own socket, data-root, exec-root and pidfile,
-//! no bridge, no iptables), loads the pinned image into it with `docker save | docker load`,
+//! own network namespace, no bridge, no iptables), loads the pinned image into it with `docker save | docker load`,
 //! checks a small recipe against it, and stops it and removes its directories at the end, also
 //! when the test fails. The main daemon is only read from (`docker save`).
 
@@ -35,8 +35,12 @@ impl Daemon {
         // Its own (empty) configuration: the machine's /etc/docker/daemon.json is the main
         // daemon's.
         std::fs::write(dir.join("daemon.json"), "{}").unwrap();
-        let mut cmd = Command::new("dockerd");
-        cmd.arg("--config-file")
+        // In a network namespace of its own: a daemon started with `--bridge none` deletes the
+        // default bridge interface (`docker0`) of the namespace it runs in, which would cut the
+        // main daemon's bridge network off for every later test and build.
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--net", "--", "dockerd"])
+            .arg("--config-file")
             .arg(dir.join("daemon.json"))
             .arg("--host")
             .arg(&host)
@@ -157,6 +161,10 @@ fn check_runs_on_the_daemon_docker_host_names_without_bind_mounts() {
 
     // Short path: unix socket paths are limited to 107 bytes.
     let dir = tempfile::Builder::new().prefix("repro-dockerd-").tempdir_in("/tmp").unwrap().keep();
+    // The main daemon's default bridge must survive the second daemon (regression: a daemon
+    // started with `--bridge none` in the same network namespace deleted it).
+    let bridge = Path::new("/sys/class/net/docker0");
+    let bridge_before = bridge.exists();
     let daemon = Daemon::start(&dir);
 
     // Load the pinned image: docker save (main daemon) | docker load (second daemon).
@@ -254,5 +262,9 @@ fn check_runs_on_the_daemon_docker_host_names_without_bind_mounts() {
     let left = daemon.docker().args(["ps", "-aq"]).output().unwrap();
     assert!(left.stdout.is_empty(), "containers left on the second daemon");
     drop(daemon);
+    assert!(
+        !bridge_before || bridge.exists(),
+        "the second daemon removed the main daemon's docker0 bridge"
+    );
     assert!(!dir.exists(), "the second daemon's directories are removed");
 }
