@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use repro_events::{Event, Level, Sink};
-use repro_recipe::{Recipe, Source};
+use repro_recipe::Recipe;
 use repro_report::{
     ArtifactInfo, BuildInfo, CheckSection, ExplainFile, ExplainSection, ImageInfo, NotApplied,
     RecipeInfo, Report, SourceInfo, VariationRun,
@@ -227,18 +227,7 @@ async fn prepare(opts: &CheckOptions, sink: &Sink) -> Result<Prepared> {
         .await
         .map_err(|e| CheckError::Join(e.to_string()))??
     };
-    let sources = prepared
-        .fetched
-        .iter()
-        .map(|f| {
-            let (source, commit) = match &f.source {
-                Source::Archive { url, .. } | Source::File { url, .. } => (url.clone(), None),
-                Source::Git { url, commit, .. } => (url.clone(), Some(commit.clone())),
-                Source::Directory { path, .. } => (path.clone(), None),
-            };
-            SourceInfo { source, sha256: f.sha256.clone(), commit }
-        })
-        .collect();
+    let sources = crate::verify::source_infos(&prepared);
 
     let runner = DockerRunner::connect().await?;
     let lock = crate::build::image_lock_for(&prepared.target, opts.image_lock.as_deref())?;

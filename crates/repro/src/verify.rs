@@ -243,7 +243,8 @@ fn recipe_info(recipe: &Recipe) -> RecipeInfo {
     }
 }
 
-fn source_infos(p: &PreparedRecipe) -> Vec<SourceInfo> {
+/// The report's record of each verified source (URL or path, sha256, git commit).
+pub(crate) fn source_infos(p: &PreparedRecipe) -> Vec<SourceInfo> {
     p.fetched
         .iter()
         .map(|f| {
