@@ -261,7 +261,10 @@ impl Parser {
         let loc = first.loc;
         let mut items = vec![first];
         while self.eat_op(",") {
-            if matches!(self.toks[self.pos].tok, Tok::Newline | Tok::Eof | Tok::Op(";")) {
+            // A comma at the end of a line continues the tuple on the next line (`return a,`
+            // followed by `b`), as in Julia.
+            self.skip_newlines();
+            if matches!(self.toks[self.pos].tok, Tok::Eof | Tok::Op(";")) {
                 break;
             }
             items.push(self.arrow()?);

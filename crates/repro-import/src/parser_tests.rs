@@ -170,6 +170,14 @@ fn statements_and_blocks() {
 }
 
 #[test]
+fn comma_at_end_of_line_continues_the_tuple() {
+    let f = one("function f()\n  return a,\n         b * c\nend");
+    let ExprKind::Function(def) = &f.kind else { panic!() };
+    assert_eq!(show(&def.body[0]), "return (a, (b * c))");
+    assert_eq!(show(&one("x, y = 1,\n 2")), "(x, y) = (1, 2)");
+}
+
+#[test]
 fn binary_operator_at_end_of_line_continues() {
     assert_eq!(show(&one("s = \"a\" *\n    raw\"b\"")), "s = (\"1\" * raw\"b\")");
 }
