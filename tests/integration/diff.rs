@@ -339,3 +339,124 @@ fn junit_output_for_ci() {
     // The text report still goes to stdout when JUnit goes to a file.
     assert!(String::from_utf8_lossy(&out.stdout).contains("verdict: unreproducible"));
 }
+
+/// One raw tar member: name bytes written verbatim into the header.
+fn raw_member(
+    b: &mut tar::Builder<Vec<u8>>,
+    name: &str,
+    kind: tar::EntryType,
+    mode: u32,
+    data: &[u8],
+    dev: (u32, u32),
+) {
+    let mut h = tar::Header::new_gnu();
+    h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+    h.set_entry_type(kind);
+    h.set_mode(mode);
+    h.set_size(data.len() as u64);
+    h.set_mtime(1_700_000_000);
+    h.set_device_major(dev.0).unwrap();
+    h.set_device_minor(dev.1).unwrap();
+    h.set_cksum();
+    b.append(&h, data).unwrap();
+}
+
+/// A 20 GiB member declared in a tarball of a few hundred kilobytes is refused at once, by the
+/// one bounded reader (no second, uncapped pass over the headers).
+#[test]
+fn decompression_bomb_fails_fast() {
+    let d = tempfile::tempdir().unwrap();
+    let mut h = tar::Header::new_gnu();
+    h.set_path("huge").unwrap();
+    h.set_size(20 << 30);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(h.as_bytes()).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..96 {
+        e.write_all(&zeros).unwrap();
+    }
+    let bomb = d.path().join("bomb.tar.bz2");
+    std::fs::write(&bomb, e.finish().unwrap()).unwrap();
+    let ok = d.path().join("ok.tar.gz");
+    tarball(&ok, &[("huge", b"small")], 0, 0);
+    let t = std::time::Instant::now();
+    let out = repro().arg("diff").arg(&ok).arg(&bomb).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("decompression bomb"), "{err}");
+    assert!(t.elapsed().as_secs() < 30, "took {:?}", t.elapsed());
+}
+
+/// A bit flip in a compressed tarball is a clear error, never a comparison of corrupt bytes.
+#[test]
+fn corrupt_stream_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let mut b = tar::Builder::new(Vec::new());
+    let noise: Vec<u8> =
+        (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    raw_member(&mut b, "data", tar::EntryType::Regular, 0o644, &noise, (0, 0));
+    let tar = b.into_inner().unwrap();
+    let mut e = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    e.write_all(&tar).unwrap();
+    let good = e.finish().unwrap();
+    let mut bad = good.clone();
+    let at = bad.len() / 2;
+    bad[at] ^= 4;
+    let (pa, pb) = (d.path().join("a.tar.xz"), d.path().join("b.tar.xz"));
+    std::fs::write(&pa, &good).unwrap();
+    std::fs::write(&pb, &bad).unwrap();
+    let out = repro().arg("diff").arg(&pa).arg(&pb).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("corrupt xz stream") && err.contains("b.tar.xz"), "{err}");
+}
+
+/// Device nodes and FIFOs are compared as metadata (type, major/minor, mode), never created.
+#[test]
+fn special_files_compared_as_metadata() {
+    let d = tempfile::tempdir().unwrap();
+    let mk = |name: &str, minor: u32, fifo_mode: u32| {
+        let mut b = tar::Builder::new(Vec::new());
+        raw_member(&mut b, "dev/null", tar::EntryType::Char, 0o666, b"", (1, 3));
+        raw_member(&mut b, "dev/tty", tar::EntryType::Char, 0o620, b"", (4, minor));
+        raw_member(&mut b, "run/fifo", tar::EntryType::Fifo, fifo_mode, b"", (0, 0));
+        raw_member(&mut b, "file", tar::EntryType::Regular, 0o644, b"x", (0, 0));
+        let p = d.path().join(name);
+        std::fs::write(&p, b.into_inner().unwrap()).unwrap();
+        p
+    };
+    let (a, b, c) = (mk("a.tar", 1, 0o644), mk("b.tar", 1, 0o644), mk("c.tar", 2, 0o600));
+    let (r, code) = json_report(&[a.as_os_str(), b.as_os_str()]);
+    assert_eq!(code, 0, "same devices: reproducible");
+    assert!(r.files.is_empty() && r.summary.identical >= 4, "{} listed", r.files.len());
+    let (r, code) = json_report(&[a.as_os_str(), c.as_os_str()]);
+    assert_eq!(code, 1);
+    let tty = r.files.iter().find(|f| f.path == "dev/tty").expect("dev/tty differs");
+    assert_eq!((tty.status.as_str(), tty.kind.as_str()), ("differs", "special"));
+    let fifo = r.files.iter().find(|f| f.path == "run/fifo").expect("fifo mode differs");
+    assert_eq!(fifo.causes[0].cause, "umask");
+    assert!(r.files.iter().all(|f| f.path != "dev/null"));
+    assert!(!d.path().join("dev").exists());
+}
+
+/// `--no-normalize` sees a setuid bit even when the member name is spelled `./bin//tool`.
+#[test]
+fn setuid_bit_seen_through_unnormalized_names() {
+    let d = tempfile::tempdir().unwrap();
+    let mk = |name: &str, member: &str, mode: u32| {
+        let mut b = tar::Builder::new(Vec::new());
+        raw_member(&mut b, member, tar::EntryType::Regular, mode, b"#!/bin/sh\n", (0, 0));
+        let p = d.path().join(name);
+        std::fs::write(&p, b.into_inner().unwrap()).unwrap();
+        p
+    };
+    let a = mk("a.tar", "./bin//tool", 0o755);
+    let b = mk("b.tar", "bin/./tool", 0o4755);
+    let (r, code) = json_report(&[a.as_os_str(), b.as_os_str(), "--no-normalize".as_ref()]);
+    assert_eq!(code, 1);
+    let f = r.files.iter().find(|f| f.path == "bin/tool").expect("setuid difference reported");
+    assert!(f.causes.iter().any(|c| c.cause == "umask"), "{:?}", f.causes.len());
+}

@@ -40,6 +40,20 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A compressed stream failed its checksum or does not decode.
+    #[error("{archive}: {source}; the file is damaged or truncated (fetch or build it again)")]
+    CorruptStream {
+        archive: String,
+        #[source]
+        source: crate::compress::CorruptStream,
+    },
+    /// A compressed stream expands like a decompression bomb.
+    #[error("{archive}: {source}")]
+    Bomb {
+        archive: String,
+        #[source]
+        source: crate::compress::Bomb,
+    },
     /// A path that is neither a directory nor a readable tarball.
     #[error("{}: {reason}", path.display())]
     Unsupported { path: PathBuf, reason: String },

@@ -5,11 +5,15 @@
 //! - [`scan_dir`] → [`Tree`]: the tree model the normalizer and differ work on.
 //! - [`pack_dir`], [`write_deterministic_tar`]: Tar.jl-like deterministic tarballs.
 //! - [`unpack_tarball`], [`unpack_tar_reader`]: refuse path escapes, devices and oversized input.
-//! - [`open_decompressed`], [`detect_compression`]: format by magic bytes.
+//! - [`read_tar`]: the one bounded reader of untrusted tar streams (unpacking, hashing and the
+//!   differ all use it), charging a run-wide [`Budget`].
+//! - [`open_decompressed`], [`detect_compression`]: format by magic bytes; corrupt streams and
+//!   likely decompression bombs fail with [`Error::CorruptStream`] / [`Error::Bomb`].
 //!
 //! Unix only (modes and symlinks are part of the model).
 
 mod artifacts_toml;
+mod budget;
 mod compress;
 mod dirhash;
 mod error;
@@ -26,8 +30,10 @@ pub use artifacts_toml::{
     ArtifactDownload, ArtifactEntry, ArtifactsTomlError, artifacts_toml_entry,
     parse_artifacts_toml, platform_keys, upsert_artifacts_toml, write_artifacts_toml,
 };
+pub use budget::{Budget, BudgetLimits, Exceeded, MemoryGuard};
 pub use compress::{
-    Compression, decompressed_reader, detect_compression, open_decompressed, sniff_tarball,
+    BOMB_MIN_BYTES, Bomb, Compression, CorruptStream, decompressed_reader, detect_compression,
+    open_decompressed, open_decompressed_bounded, sniff_tarball,
 };
 pub use dirhash::{
     DEFAULT_MAX_DEPTH, HashOptions, MAX_DEPTH_CAP, tree_hash_dir, tree_hash_dir_with,
@@ -42,4 +48,8 @@ pub use scan::{Entry, EntryKind, ScanOptions, Tree, scan_dir};
 pub use tarhash::{
     ContentHashes, TarballHashes, tree_hash_tar_reader, tree_hash_tarball, tree_hash_tarball_with,
 };
-pub use unpack::{UnpackLimits, UnpackStats, unpack_tar_reader, unpack_tarball};
+pub use tarread::{TarKind, TarLimits, TarMember, read_tar};
+pub use unpack::{
+    DEFAULT_MAX_RATIO, UnpackLimits, UnpackStats, unpack_tar_reader, unpack_tarball,
+    unpack_tarball_with,
+};

@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
+use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::gittree::{self, Flavour, Node};
 use crate::hashes::{GitTreeHash, Sha256, sha256_file};
-use crate::tarread::{self, Kind, Meta};
+use crate::tarread::{self, TarKind as Kind, TarMember as Meta};
 use crate::unpack::UnpackLimits;
 
 /// Hashes of one tarball.
@@ -46,7 +47,7 @@ pub fn tree_hash_tarball_with(path: &Path, limits: &UnpackLimits) -> Result<Tarb
     let (sha, content) = std::thread::scope(|s| {
         let sha = s.spawn(|| sha256_file(path));
         let content = (|| {
-            let r = crate::compress::open_decompressed(path)?;
+            let r = crate::compress::open_decompressed_bounded(path, limits.max_ratio)?;
             hash_tar_stream(r, &path.display().to_string(), limits)
         })();
         (sha.join().expect("sha256 thread panicked"), content)
@@ -73,7 +74,8 @@ fn hash_tar_stream<R: Read>(r: R, archive: &str, limits: &UnpackLimits) -> Resul
     let mut root: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
     let mut total = 0u64;
     let mut buf = gittree::new_buf();
-    tarread::for_each_entry(r, archive, &limits.read_limits(), |meta, data| {
+    let budget = Budget::unlimited();
+    tarread::read_tar(r, archive, &limits.read_limits(), &budget, |meta, data| {
         let refuse = |reason: &str| Error::Refused {
             archive: archive.to_owned(),
             entry: meta.display.clone(),
@@ -97,7 +99,7 @@ fn hash_tar_stream<R: Read>(r: R, archive: &str, limits: &UnpackLimits) -> Resul
                     });
                 }
                 let blob = gittree::blob_hash_reader(data, meta.size, &mut buf)
-                    .map_err(|e| Error::BadTar { archive: archive.to_owned(), source: e })?;
+                    .map_err(|e| tarread::stream_error(archive, e))?;
                 Node::File { exec: meta.mode & 0o100 != 0, blob }
             }
             Kind::Symlink => {
@@ -107,6 +109,10 @@ fn hash_tar_stream<R: Read>(r: R, archive: &str, limits: &UnpackLimits) -> Resul
                 let target = tarread::normalize(meta.link.as_deref().unwrap_or_default())
                     .map_err(|m| refuse(&format!("hardlink target: {m}")))?;
                 lookup_file(&root, &target).map_err(|m| refuse(&m))?.clone()
+            }
+            Kind::Fifo => return Err(refuse("fifos are not allowed")),
+            Kind::CharDevice { .. } | Kind::BlockDevice { .. } => {
+                return Err(refuse("device nodes are not allowed"));
             }
         };
         insert(&mut root, meta, node).map_err(refuse)

@@ -20,9 +20,10 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::hashes::BUF_SIZE;
-use crate::tarread::{self, Kind, Meta, ReadLimits};
+use crate::tarread::{self, TarKind as Kind, TarLimits as ReadLimits, TarMember as Meta};
 
 /// Limits for reading an untrusted tarball.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +39,18 @@ pub struct UnpackLimits {
     /// when nothing will follow links in the unpacked tree outside a container (upstream source
     /// tarballs sometimes ship links such as `config.guess -> /usr/share/automake/config.guess`).
     pub allow_outside_symlinks: bool,
+    /// Refuse a compressed stream once it has produced more than
+    /// [`BOMB_MIN_BYTES`](crate::BOMB_MIN_BYTES) and expands more than this many times its
+    /// compressed size (a likely decompression bomb); `0` turns the check off.
+    pub max_ratio: u64,
+    /// Skip device nodes and FIFOs (they are never created; callers see them through the member
+    /// callback of [`unpack_tarball_with`]) instead of refusing the archive.
+    pub skip_special_files: bool,
 }
+
+/// Default of [`UnpackLimits::max_ratio`]: real tarballs stay far below it, `gzip` itself cannot
+/// go above about 1030.
+pub const DEFAULT_MAX_RATIO: u64 = 200;
 
 impl Default for UnpackLimits {
     fn default() -> Self {
@@ -47,6 +59,8 @@ impl Default for UnpackLimits {
             max_entries: 1_000_000,
             max_depth: 256,
             allow_outside_symlinks: false,
+            max_ratio: DEFAULT_MAX_RATIO,
+            skip_special_files: false,
         }
     }
 }
@@ -74,6 +88,8 @@ pub struct UnpackStats {
     pub dirs: u64,
     pub symlinks: u64,
     pub hardlinks: u64,
+    /// Device nodes and FIFOs skipped (see [`UnpackLimits::skip_special_files`]).
+    pub special: u64,
     /// Bytes of file content written.
     pub bytes: u64,
 }
@@ -81,13 +97,27 @@ pub struct UnpackStats {
 /// Unpack the tarball at `path` (plain, gzip, zstd, xz or bzip2, by magic bytes) into `dest`
 /// (created if missing), refusing anything unsafe (see the module docs).
 pub fn unpack_tarball(path: &Path, dest: &Path, limits: &UnpackLimits) -> Result<UnpackStats> {
-    let r = crate::compress::open_decompressed(path)?;
-    unpack_inner(r, &path.display().to_string(), dest, limits)
+    unpack_tarball_with(path, dest, limits, &Budget::unlimited(), |_| {})
+}
+
+/// [`unpack_tarball`] charging every byte and entry to the run's `budget`, and calling
+/// `on_member` with every validated member (device nodes and FIFOs included) in one pass: the
+/// headers are never read a second time.
+pub fn unpack_tarball_with(
+    path: &Path,
+    dest: &Path,
+    limits: &UnpackLimits,
+    budget: &Budget,
+    on_member: impl FnMut(&Meta),
+) -> Result<UnpackStats> {
+    let r = crate::compress::open_decompressed_bounded(path, limits.max_ratio)?;
+    unpack_inner(r, &path.display().to_string(), dest, limits, budget, on_member)
 }
 
 /// Unpack an uncompressed tar stream into `dest` (created if missing).
 pub fn unpack_tar_reader<R: Read>(r: R, dest: &Path, limits: &UnpackLimits) -> Result<UnpackStats> {
-    unpack_inner(r, &format!("tar stream for {}", dest.display()), dest, limits)
+    let archive = format!("tar stream for {}", dest.display());
+    unpack_inner(r, &archive, dest, limits, &Budget::unlimited(), |_| {})
 }
 
 fn unpack_inner<R: Read>(
@@ -95,6 +125,8 @@ fn unpack_inner<R: Read>(
     archive: &str,
     dest: &Path,
     limits: &UnpackLimits,
+    budget: &Budget,
+    mut on_member: impl FnMut(&Meta),
 ) -> Result<UnpackStats> {
     fs::create_dir_all(dest).map_err(|e| Error::io("create directory", dest, e))?;
     let dest = dest.canonicalize().map_err(|e| Error::io("resolve", dest, e))?;
@@ -108,7 +140,11 @@ fn unpack_inner<R: Read>(
         stats: UnpackStats::default(),
         buf: vec![0u8; BUF_SIZE],
     };
-    tarread::for_each_entry(r, archive, &limits.read_limits(), |meta, data| u.entry(meta, data))?;
+    tarread::read_tar(r, archive, &limits.read_limits(), budget, |meta, data| {
+        u.entry(meta, data)?;
+        on_member(meta);
+        Ok(())
+    })?;
     u.finish()?;
     Ok(u.stats)
 }
@@ -145,6 +181,14 @@ impl Unpacker<'_> {
 
     fn entry(&mut self, meta: &Meta, data: &mut dyn Read) -> Result<()> {
         self.stats.entries += 1;
+        if meta.kind.is_special() {
+            if !self.limits.skip_special_files {
+                let what = if meta.kind == Kind::Fifo { "fifos" } else { "device nodes" };
+                return Err(self.refuse(&meta.display, format!("{what} are not allowed")));
+            }
+            self.stats.special += 1;
+            return Ok(());
+        }
         if meta.comps.is_empty() {
             // `./`: the destination itself.
             return Ok(());
@@ -228,6 +272,9 @@ impl Unpacker<'_> {
                 self.clear_leaf(&meta.display, &rel, &path, false)?;
                 fs::hard_link(&tpath, &path).map_err(|e| Error::io("create hardlink", &path, e))?;
                 self.stats.hardlinks += 1;
+            }
+            Kind::CharDevice { .. } | Kind::BlockDevice { .. } | Kind::Fifo => {
+                unreachable!("handled above")
             }
         }
         Ok(())
@@ -329,7 +376,7 @@ impl Unpacker<'_> {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(Error::BadTar { archive: self.archive.to_owned(), source: e });
+                    return Err(tarread::stream_error(self.archive, e));
                 }
             };
             written += n as u64;

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
 
+use repro_artifact::{BOMB_MIN_BYTES, DEFAULT_MAX_RATIO, MemoryGuard, TarKind, TarLimits};
 use repro_report::{CauseKind, Confidence, Detail, Evidence};
 
 use crate::binary;
@@ -13,10 +14,15 @@ use crate::detect::Format;
 use crate::hints::iso;
 use crate::text;
 
-/// Decompress `data` within the remaining decompressed-size budget.
-fn decompress(ctx: &Ctx<'_>, fmt: Format, data: &[u8], side: &str) -> Result<Vec<u8>, String> {
-    let remaining = ctx.limits.max_decompressed_bytes.saturating_sub(ctx.decompressed.get());
-    let reader: Box<dyn Read + '_> = match fmt {
+/// Decompress `data` within the run's decompression and memory budgets, refusing streams that
+/// expand like a decompression bomb. The returned guard holds the output's memory reservation.
+fn decompress<'c>(
+    ctx: &Ctx<'c>,
+    fmt: Format,
+    data: &[u8],
+    side: &str,
+) -> Result<(Vec<u8>, MemoryGuard<'c>), String> {
+    let mut reader: Box<dyn Read + '_> = match fmt {
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
         Format::Zstd => Box::new(
             zstd::stream::read::Decoder::new(data)
@@ -26,24 +32,55 @@ fn decompress(ctx: &Ctx<'_>, fmt: Format, data: &[u8], side: &str) -> Result<Vec
         Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(data)),
         _ => unreachable!("not a compressed format"),
     };
-    let mut out = Vec::new();
-    reader
-        .take(remaining + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("corrupt or truncated {} stream in {side}: {e}", fmt.name()))?;
-    if out.len() as u64 > remaining {
-        ctx.truncate(
-            "max_decompressed_bytes",
-            format!("{} stream in {side} decompresses to more than the remaining budget of {remaining} bytes", fmt.name()),
-        );
-        return Err(format!(
-            "{} stream in {side} decompresses beyond max_decompressed_bytes ({} bytes); possible decompression bomb",
-            fmt.name(),
-            ctx.limits.max_decompressed_bytes
-        ));
+    let name = fmt.name();
+    let mut guard = ctx.reserve(0).ok_or("memory budget exhausted")?;
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // Checksum failures land here: the stream is read to its end.
+            Err(e) => return Err(format!("corrupt or truncated {name} stream in {side}: {e}")),
+        };
+        let total = out.len() as u64 + n as u64;
+        if total > BOMB_MIN_BYTES && total / (data.len() as u64).max(1) >= DEFAULT_MAX_RATIO {
+            ctx.truncate(
+                "max_ratio",
+                format!("{name} stream in {side} expands more than {DEFAULT_MAX_RATIO}:1"),
+            );
+            return Err(format!(
+                "{name} stream in {side} expands {} bytes to more than {total} (over {DEFAULT_MAX_RATIO}:1); possible decompression bomb",
+                data.len()
+            ));
+        }
+        if !ctx.charge_decompressed(n as u64) {
+            ctx.truncate(
+                "max_decompressed_bytes",
+                format!(
+                    "{name} stream in {side}: the run's decompression budget of {} bytes is used up",
+                    ctx.limits.max_decompressed_bytes
+                ),
+            );
+            return Err(format!(
+                "{name} stream in {side} decompresses beyond the run's max_decompressed_bytes ({} bytes); possible decompression bomb",
+                ctx.limits.max_decompressed_bytes
+            ));
+        }
+        if !guard.grow(n as u64) {
+            ctx.truncate(
+                "max_memory_bytes",
+                format!(
+                    "{name} stream in {side}: decompressing it needs more than the memory budget of {} bytes left",
+                    ctx.limits.max_memory_bytes
+                ),
+            );
+            return Err(format!("{name} stream in {side} does not fit in the memory budget"));
+        }
+        out.extend_from_slice(&chunk[..n]);
     }
-    ctx.decompressed.set(ctx.decompressed.get() + out.len() as u64);
-    Ok(out)
+    Ok((out, guard))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -120,12 +157,14 @@ pub(crate) fn compare_compressed(
         }
     }
     let (ia, ib) = match (decompress(ctx, fmt, a, "a"), decompress(ctx, fmt, b, "b")) {
-        (Ok(x), Ok(y)) => (x, y),
+        (Ok((x, gx)), Ok((y, gy))) => ((x, gx), (y, gy)),
         (ra, rb) => {
             for e in [ra.err(), rb.err()].into_iter().flatten() {
                 ctx.error(e);
             }
             let mut bo = binary::compare(ctx, a, b, loc, &|_| None);
+            // Compressed bytes say nothing about the cause (an xz bit flip is no timestamp).
+            bo.causes = Default::default();
             bo.format = fmt.name().to_owned();
             if let Some((ma, mb)) = mtime_differs {
                 add_gzip_mtime(&mut bo, ma, mb, loc, Confidence::Medium);
@@ -134,6 +173,7 @@ pub(crate) fn compare_compressed(
             return bo;
         }
     };
+    let ((ia, _ga), (ib, _gb)) = (ia, ib);
     if ia == ib {
         if let Some((ma, mb)) = mtime_differs {
             top.comments
@@ -189,6 +229,8 @@ struct Member<'d> {
     owner: String,
     mtime: String,
     link: Option<String>,
+    /// Major and minor number of a device node.
+    device: Option<(u32, u32)>,
     data: std::borrow::Cow<'d, [u8]>,
     /// Format-specific header bytes that matter (zip extra fields).
     extra: Vec<u8>,
@@ -196,7 +238,10 @@ struct Member<'d> {
 
 impl Member<'_> {
     fn listing(&self) -> String {
-        let link = self.link.as_deref().map(|l| format!(" -> {l}")).unwrap_or_default();
+        let mut link = self.link.as_deref().map(|l| format!(" -> {l}")).unwrap_or_default();
+        if let Some((major, minor)) = self.device {
+            link = format!(" [device {major},{minor}]");
+        }
         format!(
             "{}{:04o} {}/{} {} {:>10} {} {}{}",
             self.kind,
@@ -216,92 +261,69 @@ fn escapes(name: &str) -> bool {
     name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..")
 }
 
-struct Listing<'d> {
+struct Listing<'d, 'c> {
     members: Vec<Member<'d>>,
     error: Option<String>,
+    /// Memory reserved for members copied out of the archive.
+    _memory: Option<MemoryGuard<'c>>,
 }
 
-fn read_tar<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
+fn read_tar<'d, 'c>(ctx: &Ctx<'c>, data: &'d [u8], side: &str) -> Listing<'d, 'c> {
     let mut members = Vec::new();
-    let mut ar = tar::Archive::new(Cursor::new(data));
-    let entries = match ar.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            return Listing { members, error: Some(format!("corrupt tar archive in {side}: {e}")) };
-        }
-    };
-    for entry in entries {
-        if members.len() >= ctx.limits.max_archive_members {
-            ctx.truncate(
-                "max_archive_members",
-                format!(
-                    "tar archive in {side} has more than {} members",
-                    ctx.limits.max_archive_members
-                ),
-            );
-            break;
-        }
-        let mut e = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                let n = members.len();
-                return Listing {
-                    members,
-                    error: Some(format!(
-                        "corrupt or truncated tar archive in {side} after {n} members: {err}"
-                    )),
-                };
-            }
+    let archive = format!("tar archive in {side}");
+    let max = ctx.limits.max_archive_members as u64;
+    let limits = TarLimits::new(max, data.len() as u64);
+    let r = repro_artifact::read_tar(Cursor::new(data), &archive, &limits, ctx.budget, |m, _| {
+        let (kind, device) = match m.kind {
+            TarKind::File => ('-', None),
+            TarKind::Dir => ('d', None),
+            TarKind::Symlink => ('l', None),
+            TarKind::Hardlink => ('h', None),
+            TarKind::CharDevice { major, minor } => ('c', Some((major, minor))),
+            TarKind::BlockDevice { major, minor } => ('b', Some((major, minor))),
+            TarKind::Fifo => ('p', None),
         };
-        let h = e.header().clone();
-        let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
-        let kind = match h.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => '-',
-            tar::EntryType::Directory => 'd',
-            tar::EntryType::Symlink => 'l',
-            tar::EntryType::Link => 'h',
-            _ => '?',
-        };
-        let link = e.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned());
-        let size = e.size();
-        let pos = e.raw_file_position() as usize;
-        let body: std::borrow::Cow<'d, [u8]> = if h.entry_type() != tar::EntryType::GNUSparse
-            && pos.checked_add(size as usize).is_some_and(|end| end <= data.len())
-        {
-            std::borrow::Cow::Borrowed(&data[pos..pos + size as usize])
-        } else {
-            let mut v = Vec::new();
-            if let Err(err) = (&mut e).take(size).read_to_end(&mut v) {
-                return Listing {
-                    members,
-                    error: Some(format!("truncated tar member `{name}` in {side}: {err}")),
-                };
-            }
-            std::borrow::Cow::Owned(v)
-        };
-        let owner = format!(
-            "{}/{}",
-            h.username().ok().flatten().unwrap_or(""),
-            h.groupname().ok().flatten().unwrap_or("")
-        );
+        let (start, size) = (m.data_offset as usize, m.size as usize);
+        let body = data.get(start..start.saturating_add(size)).unwrap_or_default();
         members.push(Member {
-            name,
+            name: m.path(),
             kind,
-            mode: h.mode().unwrap_or(0),
-            uid: h.uid().unwrap_or(0),
-            gid: h.gid().unwrap_or(0),
-            owner,
-            mtime: h.mtime().map(|m| iso(m as i64)).unwrap_or_default(),
-            link,
-            data: body,
+            mode: m.mode,
+            uid: m.uid,
+            gid: m.gid,
+            owner: format!("{}/{}", m.uname, m.gname),
+            mtime: iso(m.mtime as i64),
+            link: m.link.as_ref().map(|l| String::from_utf8_lossy(l).into_owned()),
+            device,
+            data: std::borrow::Cow::Borrowed(body),
             extra: Vec::new(),
         });
-    }
-    Listing { members, error: None }
+        Ok(())
+    });
+    let error = match r {
+        Ok(_) => None,
+        Err(repro_artifact::Error::LimitExceeded { limit: "max_entries", .. }) => {
+            ctx.truncate(
+                "max_archive_members",
+                format!("tar archive in {side} has more than {max} members"),
+            );
+            None
+        }
+        Err(repro_artifact::Error::Refused { entry, reason, .. })
+            if reason.contains("..") || reason == "absolute path" =>
+        {
+            Some(format!(
+                "tar archive in {side} has a member path escaping the archive root (path traversal): `{entry}`"
+            ))
+        }
+        Err(e) => Some(format!("{e} (after {} members)", members.len())),
+    };
+    Listing { members, error, _memory: None }
 }
 
-fn read_ar<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
+fn read_ar<'d, 'c>(ctx: &Ctx<'c>, data: &'d [u8], side: &str) -> Listing<'d, 'c> {
     let mut members = Vec::new();
+    let mut memory = ctx.reserve(0);
     let mut ar = ar::Archive::new(Cursor::new(data));
     while let Some(entry) = ar.next_entry() {
         if members.len() >= ctx.limits.max_archive_members {
@@ -323,15 +345,28 @@ fn read_ar<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
                     error: Some(format!(
                         "corrupt or truncated ar archive in {side} after {n} members: {err}"
                     )),
+                    _memory: memory,
                 };
             }
         };
         let h = e.header().clone();
+        if !memory.as_mut().is_some_and(|g| g.grow(h.size().min(data.len() as u64))) {
+            ctx.truncate(
+                "max_memory_bytes",
+                format!("ar archive in {side}: memory budget used up"),
+            );
+            return Listing {
+                members,
+                error: Some(format!("ar archive in {side} does not fit in the memory budget")),
+                _memory: memory,
+            };
+        }
         let mut v = Vec::new();
         if let Err(err) = (&mut e).take(h.size()).read_to_end(&mut v) {
             return Listing {
                 members,
                 error: Some(format!("truncated ar member in {side}: {err}")),
+                _memory: memory,
             };
         }
         members.push(Member {
@@ -343,19 +378,25 @@ fn read_ar<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
             owner: String::new(),
             mtime: iso(h.mtime() as i64),
             link: None,
+            device: None,
             data: std::borrow::Cow::Owned(v),
             extra: Vec::new(),
         });
     }
-    Listing { members, error: None }
+    Listing { members, error: None, _memory: memory }
 }
 
-fn read_zip<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
+fn read_zip<'d, 'c>(ctx: &Ctx<'c>, data: &'d [u8], side: &str) -> Listing<'d, 'c> {
     let mut members = Vec::new();
+    let mut memory = ctx.reserve(0);
     let mut z = match zip::ZipArchive::new(Cursor::new(data)) {
         Ok(z) => z,
         Err(e) => {
-            return Listing { members, error: Some(format!("corrupt zip archive in {side}: {e}")) };
+            return Listing {
+                members,
+                error: Some(format!("corrupt zip archive in {side}: {e}")),
+                _memory: memory,
+            };
         }
     };
     let mut error = None;
@@ -385,7 +426,7 @@ fn read_zip<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
         let mode = f.unix_mode().unwrap_or(0);
         let kind = if f.is_dir() { 'd' } else { '-' };
         let extra = f.extra_data().unwrap_or_default();
-        let remaining = ctx.limits.max_decompressed_bytes.saturating_sub(ctx.decompressed.get());
+        let remaining = ctx.decompress_left();
         let mut v = Vec::new();
         match (&mut f).take(remaining + 1).read_to_end(&mut v) {
             Ok(_) if v.len() as u64 > remaining => {
@@ -398,7 +439,19 @@ fn read_zip<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
                 ));
                 break;
             }
-            Ok(_) => ctx.decompressed.set(ctx.decompressed.get() + v.len() as u64),
+            Ok(_) => {
+                let n = v.len() as u64;
+                if !ctx.charge_decompressed(n) || !memory.as_mut().is_some_and(|g| g.grow(n)) {
+                    ctx.truncate(
+                        "max_memory_bytes",
+                        format!("zip member `{name}` in {side} does not fit in the run's budgets"),
+                    );
+                    error.get_or_insert(format!(
+                        "zip member `{name}` in {side} does not fit in the run's memory or decompression budget"
+                    ));
+                    break;
+                }
+            }
             Err(e) => {
                 error.get_or_insert(format!("zip member `{name}` in {side}: {e}"));
                 continue;
@@ -413,11 +466,12 @@ fn read_zip<'d>(ctx: &Ctx<'_>, data: &'d [u8], side: &str) -> Listing<'d> {
             owner: String::new(),
             mtime,
             link: None,
+            device: None,
             data: std::borrow::Cow::Owned(v),
             extra,
         });
     }
-    Listing { members, error }
+    Listing { members, error, _memory: memory }
 }
 
 #[derive(Clone, Copy)]
@@ -469,8 +523,8 @@ fn compare_members(
     kind: Kind,
     a: &[u8],
     b: &[u8],
-    la: Listing<'_>,
-    lb: Listing<'_>,
+    la: Listing<'_, '_>,
+    lb: Listing<'_, '_>,
     depth: usize,
     loc: Option<&str>,
 ) -> Outcome {

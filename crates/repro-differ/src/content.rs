@@ -2,6 +2,9 @@
 //! containers with a depth cap, and collects details, causes, truncation notes and errors.
 
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use repro_artifact::{Budget, MemoryGuard};
 
 use repro_report::{Cause, Detail};
 
@@ -14,8 +17,10 @@ use crate::{archive, binary, elf, text};
 pub(crate) struct Ctx<'a> {
     pub limits: &'a DiffLimits,
     pub hints: &'a [(String, String)],
-    /// Bytes decompressed so far for this file (bounded by `max_decompressed_bytes`).
-    pub decompressed: Cell<u64>,
+    /// The run's budget (entries, bytes, memory), shared by all files compared in parallel.
+    pub budget: &'a Budget,
+    /// Bytes decompressed so far by all comparisons of the run (`max_decompressed_bytes`).
+    pub decompressed: &'a AtomicU64,
     /// `(limit, message)` notes.
     pub truncated: RefCell<Vec<(String, String)>>,
     /// Errors (corrupt archives, traversal, bombs); the first one becomes the file's error.
@@ -25,11 +30,17 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(limits: &'a DiffLimits, hints: &'a [(String, String)]) -> Self {
+    pub(crate) fn new(
+        limits: &'a DiffLimits,
+        hints: &'a [(String, String)],
+        budget: &'a Budget,
+        decompressed: &'a AtomicU64,
+    ) -> Self {
         Ctx {
             limits,
             hints,
-            decompressed: Cell::new(0),
+            budget,
+            decompressed,
             truncated: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
             output: Cell::new(0),
@@ -48,6 +59,23 @@ impl<'a> Ctx<'a> {
         if e.len() < 16 {
             e.push(message.into());
         }
+    }
+
+    /// Bytes of the run's decompression budget still available.
+    pub(crate) fn decompress_left(&self) -> u64 {
+        self.limits.max_decompressed_bytes.saturating_sub(self.decompressed.load(Ordering::Relaxed))
+    }
+
+    /// Account `n` bytes decompressed; false when that exceeds the run's decompression budget
+    /// or its byte budget.
+    pub(crate) fn charge_decompressed(&self, n: u64) -> bool {
+        let used = self.decompressed.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+        used <= self.limits.max_decompressed_bytes && self.budget.charge_bytes(n).is_ok()
+    }
+
+    /// Reserve `n` bytes of the run's memory budget (none left: `None`).
+    pub(crate) fn reserve(&self, n: u64) -> Option<MemoryGuard<'a>> {
+        self.budget.reserve(n)
     }
 
     /// Account `n` bytes of detail output; false once the per-file budget is exhausted.

@@ -23,9 +23,12 @@ mod tarmeta;
 mod text;
 mod tree;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-pub use tarmeta::{TarHeader, read_tar_headers};
+use repro_artifact::{Budget, BudgetLimits};
+
+pub use tarmeta::TarHeader;
 pub use tree::{compare_single_files, compare_trees, scan_pair};
 
 /// Bounds on the work and output of a comparison.
@@ -39,10 +42,21 @@ pub struct DiffLimits {
     pub max_report_bytes: usize,
     /// Nesting of archives and compressed streams.
     pub max_archive_depth: usize,
-    /// Bytes decompressed while comparing one file (all nesting levels together).
+    /// Bytes decompressed by the comparisons of the whole run (all files, all nesting levels
+    /// together; files are compared in parallel, so a per-file cap would not bound a run).
     pub max_decompressed_bytes: u64,
     /// Members read from one archive.
     pub max_archive_members: usize,
+    /// Bytes read from untrusted archives in the whole run (unpacking the inputs and every
+    /// nested archive), the run budget's `budget.max_bytes`.
+    pub max_total_bytes: u64,
+    /// Archive entries read in the whole run (`budget.max_entries`).
+    pub max_total_entries: u64,
+    /// Bytes that all parallel comparisons may hold in memory at once (`budget.max_memory`).
+    pub max_memory_bytes: u64,
+    /// Paths listed in the report; the summary still counts every path, and the report says
+    /// how many were left out.
+    pub max_reported_files: usize,
     /// Differing members compared in detail per archive.
     pub max_members_detailed: usize,
     /// Larger text files are compared as binary.
@@ -72,6 +86,10 @@ impl Default for DiffLimits {
             max_archive_depth: 8,
             max_decompressed_bytes: 512 * 1024 * 1024,
             max_archive_members: 100_000,
+            max_total_bytes: 32 << 30,
+            max_total_entries: 4_000_000,
+            max_memory_bytes: 1 << 30,
+            max_reported_files: 10_000,
             max_members_detailed: 64,
             max_text_bytes: 16 * 1024 * 1024,
             max_in_memory_bytes: 128 * 1024 * 1024,
@@ -85,6 +103,17 @@ impl Default for DiffLimits {
     }
 }
 
+impl DiffLimits {
+    /// A fresh run budget with this run's caps.
+    pub fn budget(&self) -> Budget {
+        Budget::new(BudgetLimits {
+            max_bytes: self.max_total_bytes,
+            max_entries: self.max_total_entries,
+            max_memory: self.max_memory_bytes,
+        })
+    }
+}
+
 /// What the differ needs besides the trees and the normalizer.
 #[derive(Debug, Clone, Default)]
 pub struct CompareOptions {
@@ -92,6 +121,9 @@ pub struct CompareOptions {
     /// Values of varied settings to look for in differing regions: `(variation, value)`, e.g.
     /// `("hostname", "repro-exp-host")`. A hit yields a cause naming the variation.
     pub hints: Vec<(String, String)>,
+    /// The run's budget, shared with whatever unpacked the inputs; `None`: a fresh one from
+    /// [`DiffLimits::budget`].
+    pub budget: Option<Arc<Budget>>,
 }
 
 /// Errors that stop a comparison (per-file problems are reported, not returned).

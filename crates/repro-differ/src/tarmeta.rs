@@ -3,9 +3,8 @@
 //! `tar-metadata` rule, or report them when not normalizing.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
-use repro_artifact::Entry;
+use repro_artifact::{Entry, TarKind, TarMember};
 use repro_events::{Event, Sink};
 use repro_normalizer::{Normalizer, TAR_METADATA};
 use repro_report::{Cause, CauseKind, Confidence, Detail, EntryType, Evidence, FileReport, Status};
@@ -15,8 +14,13 @@ use crate::hints::iso;
 /// The metadata of one tar member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TarHeader {
-    /// Normalized path (no leading `./`, no trailing `/`).
+    /// Normalized path (`./a//b/` and `a/./b` are both `a/b`).
     pub path: String,
+    /// `-` file, `d` directory, `l` symlink, `h` hardlink, `c`/`b` character/block device,
+    /// `p` FIFO.
+    pub kind: char,
+    /// Major and minor number of a device node.
+    pub device: Option<(u32, u32)>,
     pub mode: u32,
     pub uid: u64,
     pub gid: u64,
@@ -25,36 +29,52 @@ pub struct TarHeader {
     pub mtime: u64,
 }
 
-/// Read every member header of an (uncompressed) tar stream, skipping contents. At most
-/// `max_members` headers are read.
-pub fn read_tar_headers<R: Read>(
-    r: R,
-    max_members: usize,
-) -> Result<Vec<TarHeader>, std::io::Error> {
-    let mut ar = tar::Archive::new(r);
-    let mut out = Vec::new();
-    for e in ar.entries()? {
-        let e = e?;
-        if out.len() >= max_members {
-            break;
+impl TarHeader {
+    /// The header of a member read by `repro_artifact::read_tar` (`None` for the root `./`).
+    pub fn from_member(m: &TarMember) -> Option<TarHeader> {
+        if m.comps.is_empty() {
+            return None;
         }
-        let h = e.header();
-        let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
-        let path = raw.trim_start_matches("./").trim_end_matches('/').to_owned();
-        if path.is_empty() || path == "." {
-            continue;
-        }
-        out.push(TarHeader {
-            path,
-            mode: h.mode().unwrap_or(0),
-            uid: h.uid().unwrap_or(0),
-            gid: h.gid().unwrap_or(0),
-            uname: h.username().ok().flatten().unwrap_or("").to_owned(),
-            gname: h.groupname().ok().flatten().unwrap_or("").to_owned(),
-            mtime: h.mtime().unwrap_or(0),
-        });
+        let (kind, device) = match m.kind {
+            TarKind::File => ('-', None),
+            TarKind::Dir => ('d', None),
+            TarKind::Symlink => ('l', None),
+            TarKind::Hardlink => ('h', None),
+            TarKind::CharDevice { major, minor } => ('c', Some((major, minor))),
+            TarKind::BlockDevice { major, minor } => ('b', Some((major, minor))),
+            TarKind::Fifo => ('p', None),
+        };
+        Some(TarHeader {
+            path: m.path(),
+            kind,
+            device,
+            mode: m.mode,
+            uid: m.uid,
+            gid: m.gid,
+            uname: m.uname.clone(),
+            gname: m.gname.clone(),
+            mtime: m.mtime,
+        })
     }
-    Ok(out)
+
+    fn is_special(&self) -> bool {
+        matches!(self.kind, 'c' | 'b' | 'p')
+    }
+
+    /// What a special file is, for listings: `character device 1,3`, `fifo`.
+    fn special_text(&self) -> String {
+        let what = match self.kind {
+            'c' => "character device",
+            'b' => "block device",
+            _ => "fifo",
+        };
+        match self.device {
+            Some((major, minor)) if self.kind != 'p' => {
+                format!("{what} {major},{minor} mode {:04o}", self.mode & 0o7777)
+            }
+            _ => format!("{what} mode {:04o}", self.mode & 0o7777),
+        }
+    }
 }
 
 fn differences(x: &TarHeader, y: &TarHeader) -> Vec<(CauseKind, String, String, &'static str)> {
@@ -98,6 +118,8 @@ pub(crate) fn apply(
     identical: &mut u64,
     sink: &Sink,
 ) {
+    // The last header of a path wins, as when unpacking.
+    let ma: BTreeMap<&str, &TarHeader> = ha.iter().map(|h| (h.path.as_str(), h)).collect();
     let mb: BTreeMap<&str, &TarHeader> = hb.iter().map(|h| (h.path.as_str(), h)).collect();
     let mut index: BTreeMap<String, usize> =
         files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
@@ -105,7 +127,11 @@ pub(crate) fn apply(
         normalizer.record(TAR_METADATA, path);
         sink.emit(Event::Normalized { rule: TAR_METADATA.to_owned(), path: path.to_owned() });
     };
-    for x in ha {
+    special_files(&ma, &mb, normalizer, files, &mut index, identical, sink);
+    for x in ma.values().copied() {
+        if x.is_special() || mb.get(x.path.as_str()).is_some_and(|y| y.is_special()) {
+            continue;
+        }
         let Some(y) = mb.get(x.path.as_str()) else { continue };
         // Only paths compared on both sides (dropped paths stay dropped).
         let (Some(a), Some(b)) = (ea.get(x.path.as_str()), eb.get(x.path.as_str())) else {
@@ -169,7 +195,6 @@ pub(crate) fn apply(
         .map(|h| h.path.as_str())
         .filter(|p| mb.contains_key(p) && ea.contains_key(p))
         .collect();
-    let ma: BTreeMap<&str, ()> = ha.iter().map(|h| (h.path.as_str(), ())).collect();
     let order_b: Vec<&str> = hb
         .iter()
         .map(|h| h.path.as_str())
@@ -206,5 +231,110 @@ fn entry_type(e: &Entry) -> EntryType {
         repro_artifact::EntryKind::File { .. } => EntryType::File,
         repro_artifact::EntryKind::Dir => EntryType::Directory,
         repro_artifact::EntryKind::Symlink { .. } => EntryType::Symlink,
+    }
+}
+
+/// Device nodes and FIFOs are never created on disk; they are compared here, from the headers:
+/// type, major/minor and permission bits (owners and mtimes like any member).
+fn special_files(
+    ma: &BTreeMap<&str, &TarHeader>,
+    mb: &BTreeMap<&str, &TarHeader>,
+    normalizer: &Normalizer,
+    files: &mut Vec<FileReport>,
+    index: &mut BTreeMap<String, usize>,
+    identical: &mut u64,
+    sink: &Sink,
+) {
+    let paths: std::collections::BTreeSet<&str> =
+        ma.iter().chain(mb.iter()).filter(|(_, h)| h.is_special()).map(|(p, _)| *p).collect();
+    for path in paths {
+        if let Some(rule) = normalizer.dropped_by(path) {
+            normalizer.record(rule, path);
+            sink.emit(Event::Normalized { rule: rule.to_owned(), path: path.to_owned() });
+            continue;
+        }
+        let (x, y) = (ma.get(path).copied(), mb.get(path).copied());
+        let (sx, sy) = (x.is_some_and(TarHeader::is_special), y.is_some_and(TarHeader::is_special));
+        let mut f = match (x, y) {
+            (Some(x), Some(y)) if sx && sy => {
+                let same_node = x.kind == y.kind && x.device == y.device;
+                let same_mode = (x.mode & 0o7777) == (y.mode & 0o7777);
+                let header = x.mtime != y.mtime
+                    || (x.uid, x.gid, &x.uname, &x.gname) != (y.uid, y.gid, &y.uname, &y.gname);
+                if same_node && same_mode && (!header || normalizer.ignores_tar_metadata()) {
+                    if header {
+                        normalizer.record(TAR_METADATA, path);
+                    }
+                    *identical += 1;
+                    continue;
+                }
+                let status = if x.kind != y.kind { Status::TypeChanged } else { Status::Differs };
+                let mut f = FileReport::new(path, status, EntryType::Special);
+                f.format = Some("special file".into());
+                let mut d = Detail::new("special file");
+                let (ta, tb) = (x.special_text(), y.special_text());
+                let la = format!("{ta} owner {}/{} mtime {}", x.uid, x.gid, x.mtime);
+                let lb = format!("{tb} owner {}/{} mtime {}", y.uid, y.gid, y.mtime);
+                d.unified_diff = Some(format!("@@ -1 +1 @@\n-{la}\n+{lb}\n"));
+                f.details.push(d);
+                if !same_mode && same_node {
+                    f.causes.push(Cause {
+                        cause: CauseKind::Umask,
+                        confidence: Some(Confidence::Medium),
+                        evidence: Evidence {
+                            text: Some(format!("{:04o}", x.mode & 0o7777)),
+                            text_b: Some(format!("{:04o}", y.mode & 0o7777)),
+                            location: Some("tar header mode".into()),
+                            ..Evidence::default()
+                        },
+                        variation: None,
+                    });
+                }
+                f
+            }
+            (Some(x), None) => {
+                let mut f = FileReport::new(path, Status::OnlyInA, EntryType::Special);
+                f.format = Some(x.special_text());
+                f
+            }
+            (None, Some(y)) => {
+                let mut f = FileReport::new(path, Status::OnlyInB, EntryType::Special);
+                f.format = Some(y.special_text());
+                f
+            }
+            (Some(x), Some(y)) => {
+                // A special file on one side, something else on the other.
+                let (special, other) = if sx { (x, y) } else { (y, x) };
+                let mut f = FileReport::new(path, Status::TypeChanged, EntryType::Special);
+                if !sx {
+                    f.kind = kind_of(other.kind);
+                    f.kind_b = Some(EntryType::Special);
+                } else {
+                    f.kind_b = Some(kind_of(other.kind));
+                }
+                f.format = Some(special.special_text());
+                f
+            }
+            (None, None) => unreachable!("path from one of the maps"),
+        };
+        // The regular side of a type change was listed as only-in-one-side by the tree pass.
+        if let Some(&i) = index.get(path) {
+            let old = &files[i];
+            (f.size_a, f.size_b) = (old.size_a, old.size_b);
+            (f.sha256_a, f.sha256_b) = (old.sha256_a.clone(), old.sha256_b.clone());
+            files[i] = f;
+        } else {
+            files.push(f);
+            index.insert(path.to_owned(), files.len() - 1);
+        }
+    }
+}
+
+fn kind_of(k: char) -> EntryType {
+    match k {
+        'd' => EntryType::Directory,
+        'l' => EntryType::Symlink,
+        '-' | 'h' => EntryType::File,
+        _ => EntryType::Special,
     }
 }

@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use rayon::prelude::*;
-use repro_artifact::{Entry, EntryKind, ScanOptions, Tree, scan_dir};
+use repro_artifact::{Budget, Entry, EntryKind, ScanOptions, Tree, scan_dir};
 use repro_events::{Event, Sink};
 use repro_normalizer::{EMPTY_DIRECTORIES, Normalizer};
 use repro_report::{
@@ -119,6 +121,7 @@ pub fn compare_trees(
     // (index into files) of regular files whose bytes differ and need a content comparison.
     let mut deep: Vec<usize> = Vec::new();
     let mut identical = 0u64;
+    let max_files = opts.limits.max_reported_files;
     for path in keys {
         let (x, y) = (ea.get(path).copied(), eb.get(path).copied());
         let status = match (x, y) {
@@ -149,8 +152,16 @@ pub fn compare_trees(
             identical += 1;
             continue;
         }
-        let mut f = base_report(path, status, x, y);
         let rules = normalizer.benign_by(path);
+        if files.len() >= max_files {
+            // Counted, not listed (the summary stays exact; `finish` notes the cap).
+            for r in &rules {
+                normalizer.record(r, path);
+            }
+            report.omitted.add(if rules.is_empty() { status } else { Status::Normalized });
+            continue;
+        }
+        let mut f = base_report(path, status, x, y);
         if !rules.is_empty() {
             for r in &rules {
                 normalizer.record(r, path);
@@ -175,12 +186,14 @@ pub fn compare_trees(
         files.push(f);
     }
 
-    // Content comparison of differing files, in parallel.
+    // Content comparison of differing files, in parallel, within one budget.
+    let budget = opts.budget.clone().unwrap_or_else(|| Arc::new(opts.limits.budget()));
+    let decompressed = AtomicU64::new(0);
     let results: Vec<(usize, FileResult)> = deep
         .par_iter()
         .map(|&i| {
             let p = &files[i].path;
-            (i, compare_file_pair(&a.abs_path(p), &b.abs_path(p), opts))
+            (i, compare_file_pair(&a.abs_path(p), &b.abs_path(p), opts, &budget, &decompressed))
         })
         .collect();
     for (i, r) in results {
@@ -201,8 +214,25 @@ pub fn compare_trees(
     report
 }
 
-/// Normalization accounting, report size bound, verdict.
+/// Normalization accounting, listed-path and report size bounds, verdict.
 pub(crate) fn finish(report: &mut Report, normalizer: &Normalizer, opts: &CompareOptions) {
+    let max_files = opts.limits.max_reported_files;
+    if report.files.len() > max_files {
+        // Tar header differences can add paths after the first cut.
+        for f in report.files.drain(max_files..) {
+            report.omitted.add(f.status);
+        }
+    }
+    let omitted = report.omitted.total_listed();
+    if omitted > 0 {
+        report.truncated.push(Truncation {
+            path: None,
+            limit: "max_reported_files".into(),
+            message: format!(
+                "{omitted} more paths are not identical but not listed (at most {max_files} are); the summary counts them all"
+            ),
+        });
+    }
     let (norms, notes) = normalizer.normalizations(opts.limits.max_rule_paths);
     report.normalizations = norms;
     report.truncated.extend(notes);
@@ -248,27 +278,64 @@ fn apply_result(f: &mut FileReport, r: FileResult, truncated: &mut Vec<Truncatio
     }
 }
 
+/// Reserve `n` bytes of the run's memory, waiting while other comparisons hold it; `None`
+/// when `n` alone exceeds the budget.
+fn reserve_waiting(budget: &Budget, n: u64) -> Option<repro_artifact::MemoryGuard<'_>> {
+    if n > budget.limits().max_memory {
+        return None;
+    }
+    loop {
+        if let Some(g) = budget.reserve(n) {
+            return Some(g);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// Compare the contents of two regular files known to differ.
-pub(crate) fn compare_file_pair(pa: &Path, pb: &Path, opts: &CompareOptions) -> FileResult {
+pub(crate) fn compare_file_pair(
+    pa: &Path,
+    pb: &Path,
+    opts: &CompareOptions,
+    budget: &Budget,
+    decompressed: &AtomicU64,
+) -> FileResult {
     let limits = &opts.limits;
-    let ctx = Ctx::new(limits, &opts.hints);
+    let ctx = Ctx::new(limits, &opts.hints, budget, decompressed);
     let size = |p: &Path| fs::metadata(p).map(|m| m.len());
-    let outcome = match (size(pa), size(pb)) {
-        (Ok(sa), Ok(sb)) if sa.max(sb) <= limits.max_in_memory_bytes => {
+    let sizes = (size(pa), size(pb));
+    let memory = match &sizes {
+        (Ok(sa), Ok(sb)) if (*sa).max(*sb) <= limits.max_in_memory_bytes => {
+            reserve_waiting(budget, sa + sb)
+        }
+        _ => None,
+    };
+    let outcome = match sizes {
+        (Ok(sa), Ok(sb)) if sa.max(sb) <= limits.max_in_memory_bytes && memory.is_some() => {
             match (fs::read(pa), fs::read(pb)) {
                 (Ok(a), Ok(b)) => Ok(content::compare(&ctx, &a, &b, 0, None)),
                 (Err(e), _) => Err(format!("cannot read {}: {e}", pa.display())),
                 (_, Err(e)) => Err(format!("cannot read {}: {e}", pb.display())),
             }
         }
-        (Ok(_), Ok(_)) => {
-            ctx.truncate(
-                "max_in_memory_bytes",
-                format!(
-                    "file larger than {} bytes: compared as a binary stream",
-                    limits.max_in_memory_bytes
-                ),
-            );
+        (Ok(sa), Ok(sb)) => {
+            if sa.max(sb) <= limits.max_in_memory_bytes {
+                ctx.truncate(
+                    "max_memory_bytes",
+                    format!(
+                        "the two files together exceed the memory budget of {} bytes: compared as a binary stream",
+                        limits.max_memory_bytes
+                    ),
+                );
+            } else {
+                ctx.truncate(
+                    "max_in_memory_bytes",
+                    format!(
+                        "file larger than {} bytes: compared as a binary stream",
+                        limits.max_in_memory_bytes
+                    ),
+                );
+            }
             let head = |p: &Path| -> Vec<u8> {
                 use std::io::Read;
                 let mut v = Vec::new();
@@ -361,7 +428,8 @@ pub fn compare_single_files(
             f.rules = rules;
             f.status = Status::Normalized;
         } else if status == Status::Differs {
-            let r = compare_file_pair(pa, pb, opts);
+            let budget = opts.budget.clone().unwrap_or_else(|| Arc::new(opts.limits.budget()));
+            let r = compare_file_pair(pa, pb, opts, &budget, &AtomicU64::new(0));
             apply_result(&mut f, r, &mut report.truncated);
         }
         sink.emit(Event::FileCompared { path: f.path.clone(), status: f.status.to_string() });

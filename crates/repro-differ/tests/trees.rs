@@ -119,3 +119,66 @@ fn statuses_and_logs_rule() {
     assert!(r.files.iter().any(|f| f.path == "empty" && f.status == Status::OnlyInA));
     assert!(r.normalizations.is_empty());
 }
+
+/// Differing `.gz` files compared in parallel share one memory budget: the run never holds
+/// more than `max_memory_bytes`, whatever the number of files or threads.
+#[test]
+fn parallel_decompression_shares_one_memory_budget() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    for i in 0..6 {
+        for (root, byte) in [(&a, 1u8), (&b, 2u8)] {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&vec![byte; 3 << 20]).unwrap();
+            write(root, &format!("f{i}.gz"), &gz.finish().unwrap());
+        }
+    }
+    let limits = repro_differ::DiffLimits { max_memory_bytes: 8 << 20, ..Default::default() };
+    let budget = std::sync::Arc::new(limits.budget());
+    let opts = CompareOptions { limits, budget: Some(budget.clone()), ..CompareOptions::default() };
+    let n = Normalizer::new(&NormalizeOptions::default()).unwrap();
+    let (ta, tb) = scan_pair(&a, &b).unwrap();
+    let r = compare_trees(&ta, &tb, &n, &opts, None, &null_sink());
+    assert_eq!(r.summary.differs, 6);
+    assert!(budget.memory_peak() <= 8 << 20, "peak {}", budget.memory_peak());
+    // Each pair needs 2 × 3 MiB decompressed: some fit, and none is called identical.
+    assert!(r.files.iter().all(|f| f.status == Status::Differs));
+    assert!(
+        r.files.iter().any(|f| f.format.as_deref().is_some_and(|s| s.starts_with("gzip+"))),
+        "{:?}",
+        r.files.iter().map(|f| (&f.format, &f.error)).collect::<Vec<_>>()
+    );
+}
+
+/// A tree with more differing paths than the report lists keeps exact counts.
+#[test]
+fn reported_paths_are_capped_and_counted() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    for i in 0..30 {
+        write(&a, &format!("f{i:02}"), b"a");
+        write(&b, &format!("f{i:02}"), b"b");
+    }
+    for i in 0..5 {
+        write(&a, &format!("only{i}"), b"x");
+        write(&a, &format!("same{i}"), b"s");
+        write(&b, &format!("same{i}"), b"s");
+    }
+    let limits = repro_differ::DiffLimits { max_reported_files: 10, ..Default::default() };
+    let opts = CompareOptions { limits, ..CompareOptions::default() };
+    let n = Normalizer::new(&NormalizeOptions::default()).unwrap();
+    let (ta, tb) = scan_pair(&a, &b).unwrap();
+    let r = compare_trees(&ta, &tb, &n, &opts, None, &null_sink());
+    assert_eq!(r.files.len(), 10);
+    assert_eq!(r.summary.differs, 30);
+    assert_eq!(r.summary.only_in_a, 5);
+    assert_eq!(r.summary.identical, 5);
+    assert_eq!(r.summary.total, 40);
+    assert_eq!(r.omitted.differs + r.omitted.only_in_a, 25);
+    assert!(!r.is_reproducible());
+    let t = r.truncated.iter().find(|t| t.limit == "max_reported_files").expect("cap noted");
+    assert!(t.message.contains("25 more paths"), "{}", t.message);
+    // The JSON says so too, and stays small.
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains("\"omitted\""), "{json}");
+}

@@ -29,8 +29,13 @@ pub struct Report {
     pub inputs: Option<Inputs>,
     /// Every normalization rule that touched something, with the paths it touched.
     pub normalizations: Vec<Normalization>,
-    /// Every path that is not `identical`, sorted by path.
+    /// Every path that is not `identical`, sorted by path (at most `max_reported_files`; the
+    /// rest are counted in `omitted`).
     pub files: Vec<FileReport>,
+    /// Paths counted in `summary` but left out of `files` because the report hit its cap on
+    /// listed paths (per status; absent when nothing was left out).
+    #[serde(default, skip_serializing_if = "Summary::is_zero")]
+    pub omitted: Summary,
     /// Where a bound was hit (diff lines, report size, archive depth, decompressed size...).
     pub truncated: Vec<Truncation>,
     /// Filled by `repro check`.
@@ -55,6 +60,7 @@ impl Report {
             inputs: None,
             normalizations: Vec::new(),
             files: Vec::new(),
+            omitted: Summary::default(),
             truncated: Vec::new(),
             check: None,
             explain: None,
@@ -66,7 +72,7 @@ impl Report {
     /// kept (identical paths are not listed), all other counts are recounted.
     pub fn finalize(&mut self) {
         let identical = self.summary.identical;
-        let mut s = Summary { identical, ..Summary::default() };
+        let mut s = Summary { identical, ..self.omitted.clone() };
         for f in &self.files {
             s.add(f.status);
             if f.error.is_some() {
@@ -82,7 +88,9 @@ impl Report {
             + s.symlink_changed
             + s.normalized;
         self.summary = s;
-        self.verdict = if self.files.iter().any(|f| f.status.is_difference()) {
+        self.verdict = if self.files.iter().any(|f| f.status.is_difference())
+            || self.omitted.differences() > 0
+        {
             Verdict::Unreproducible
         } else {
             Verdict::Reproducible
@@ -197,6 +205,26 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// True when every count is zero.
+    pub fn is_zero(&self) -> bool {
+        *self == Summary::default()
+    }
+
+    /// Paths counted per status (identical included; `total` itself not added).
+    pub fn total_listed(&self) -> u64 {
+        self.identical + self.differences() + self.normalized
+    }
+
+    /// Paths whose status is a difference (not identical, not normalized).
+    pub fn differences(&self) -> u64 {
+        self.differs
+            + self.only_in_a
+            + self.only_in_b
+            + self.type_changed
+            + self.mode_changed
+            + self.symlink_changed
+    }
+
     /// Count one path of `status`.
     pub fn add(&mut self, status: Status) {
         *self.get_mut(status) += 1;
@@ -269,6 +297,8 @@ pub enum EntryType {
     File,
     Directory,
     Symlink,
+    /// A device node or FIFO inside a tarball (compared as metadata, never created).
+    Special,
 }
 
 impl fmt::Display for EntryType {
@@ -277,6 +307,7 @@ impl fmt::Display for EntryType {
             EntryType::File => "file",
             EntryType::Directory => "directory",
             EntryType::Symlink => "symlink",
+            EntryType::Special => "special",
         })
     }
 }

@@ -1,15 +1,18 @@
 //! `diff`: compare two artifacts (directories, tarballs or single files) into a [`Report`].
 //!
-//! Tarballs are unpacked safely (`repro_artifact::unpack_tarball`) into temporary directories
-//! and compared as trees; their tar headers are read as well, so that header differences
-//! (mtime, owners, modes, member order) are accounted under the `tar-metadata` rule, or shown
-//! with `normalize: false`.
+//! Tarballs are unpacked safely (`repro_artifact::unpack_tarball_with`) into temporary
+//! directories and compared as trees; their tar headers are collected in the same pass (one
+//! bounded reader, no second read of the stream), so that header differences (mtime, owners,
+//! modes, member order) are accounted under the `tar-metadata` rule, or shown with
+//! `normalize: false`, and device nodes and FIFOs are compared as metadata without being
+//! created. Both unpacks and every comparison of a run share one `repro_artifact::Budget`.
 
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use repro_artifact::UnpackLimits;
+use repro_artifact::{Budget, UnpackLimits};
 use repro_differ::{CompareOptions, TarHeader};
 use repro_events::Sink;
 use repro_normalizer::{NormalizeOptions, Normalizer};
@@ -128,8 +131,8 @@ fn normalizer(opts: &DiffOptions) -> Result<Normalizer, Error> {
     })?)
 }
 
-fn compare_options(opts: &DiffOptions) -> CompareOptions {
-    CompareOptions { limits: opts.limits.clone(), hints: opts.hints.clone() }
+fn compare_options(opts: &DiffOptions, budget: Arc<Budget>) -> CompareOptions {
+    CompareOptions { limits: opts.limits.clone(), hints: opts.hints.clone(), budget: Some(budget) }
 }
 
 /// Compare two already-unpacked trees (e.g. two build prefixes).
@@ -141,7 +144,8 @@ pub fn diff_trees(
 ) -> Result<Report, Error> {
     let n = normalizer(opts)?;
     let (ta, tb) = repro_differ::scan_pair(a_dir, b_dir)?;
-    let mut report = repro_differ::compare_trees(&ta, &tb, &n, &compare_options(opts), None, &sink);
+    let copts = compare_options(opts, Arc::new(opts.limits.budget()));
+    let mut report = repro_differ::compare_trees(&ta, &tb, &n, &copts, None, &sink);
     report.inputs = Some(Inputs {
         a: Input { path: a_dir.display().to_string(), kind: "directory".into(), sha256: None },
         b: Input { path: b_dir.display().to_string(), kind: "directory".into(), sha256: None },
@@ -151,31 +155,26 @@ pub fn diff_trees(
 
 fn unpack_limits(opts: &DiffOptions) -> UnpackLimits {
     UnpackLimits {
-        max_entries: opts.limits.max_archive_members.max(1_000_000) as u64,
+        max_total_bytes: opts.limits.max_total_bytes,
+        max_entries: opts.limits.max_total_entries,
+        skip_special_files: true,
         ..UnpackLimits::default()
     }
 }
 
-fn tar_headers(path: &Path, max: usize) -> Result<Vec<TarHeader>, Error> {
-    let r = repro_artifact::open_decompressed(path)
-        .map_err(|source| Error::Unpack { path: path.to_owned(), source })?;
-    repro_differ::read_tar_headers(r, max).map_err(|e| Error::Input {
-        path: path.to_owned(),
-        reason: format!("cannot read tar headers: {e}"),
-    })
-}
-
-/// Unpack a tarball into a fresh temporary directory (and read its headers concurrently).
-fn unpack(path: &Path, opts: &DiffOptions) -> Result<(tempfile::TempDir, Vec<TarHeader>), Error> {
+/// Unpack a tarball into a fresh temporary directory, collecting its headers in the same pass.
+fn unpack(
+    path: &Path,
+    opts: &DiffOptions,
+    budget: &Budget,
+) -> Result<(tempfile::TempDir, Vec<TarHeader>), Error> {
     let dir = tempfile::Builder::new().prefix("repro-diff-").tempdir().map_err(Error::Temp)?;
-    let limits = unpack_limits(opts);
-    let (unpacked, headers) = std::thread::scope(|s| {
-        let h = s.spawn(|| tar_headers(path, limits.max_entries as usize));
-        let u = repro_artifact::unpack_tarball(path, dir.path(), &limits);
-        (u, h.join().expect("header thread panicked"))
-    });
-    unpacked.map_err(|source| Error::Unpack { path: path.to_owned(), source })?;
-    Ok((dir, headers?))
+    let mut headers = Vec::new();
+    repro_artifact::unpack_tarball_with(path, dir.path(), &unpack_limits(opts), budget, |m| {
+        headers.extend(TarHeader::from_member(m));
+    })
+    .map_err(|source| Error::Unpack { path: path.to_owned(), source })?;
+    Ok((dir, headers))
 }
 
 /// Compare two inputs: two directories, two tarballs (`.tar`, `.tar.gz`, `.tar.zst`, `.tar.xz`,
@@ -183,7 +182,8 @@ fn unpack(path: &Path, opts: &DiffOptions) -> Result<(tempfile::TempDir, Vec<Tar
 pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<Report, Error> {
     let (ka, kb) = (kind_of(a)?, kind_of(b)?);
     let n = normalizer(opts)?;
-    let copts = compare_options(opts);
+    let budget = Arc::new(opts.limits.budget());
+    let copts = compare_options(opts, budget.clone());
     let sha = |p: &Path, k: Kind| {
         if k == Kind::Directory {
             None
@@ -216,8 +216,9 @@ pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<
         _ => {
             // Unpack tarball sides concurrently.
             let (ua, ub) = std::thread::scope(|s| {
-                let ha = s.spawn(|| (ka == Kind::Tarball).then(|| unpack(a, opts)).transpose());
-                let ub = (kb == Kind::Tarball).then(|| unpack(b, opts)).transpose();
+                let ha =
+                    s.spawn(|| (ka == Kind::Tarball).then(|| unpack(a, opts, &budget)).transpose());
+                let ub = (kb == Kind::Tarball).then(|| unpack(b, opts, &budget)).transpose();
                 (ha.join().expect("unpack thread panicked"), ub)
             });
             let (ua, ub) = (ua?, ub?);
