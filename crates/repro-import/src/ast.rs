@@ -128,7 +128,13 @@ pub(crate) enum ExprKind {
         kind: String,
         expr: Box<Expr>,
     },
-    /// A block construct parsed only to skip it: `struct`, `module`, `try`, `quote`, ...
+    /// `module Name ... end`: evaluated in its own global scope, its names reached as
+    /// `Name.x`.
+    Module {
+        name: String,
+        body: Vec<Expr>,
+    },
+    /// A block construct parsed only to skip it: `struct`, `try`, `quote`, ...
     Other(String),
     Break,
     Continue,
@@ -159,6 +165,9 @@ pub(crate) struct FunctionDef {
     pub(crate) kwparams: Vec<Param>,
     pub(crate) body: Vec<Expr>,
     pub(crate) loc: Loc,
+    /// The module it was defined in (`None`: the recipe's own global scope); set when the
+    /// definition is evaluated.
+    pub(crate) module: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -718,6 +718,10 @@ impl Parser {
                         ExprKind::Splat(_) => {
                             args.push(Arg { name: Some("...".into()), value, after_semicolon })
                         }
+                        // `f(; dep.platforms)` is `f(; platforms = dep.platforms)`.
+                        ExprKind::Field { name, .. } => {
+                            args.push(Arg { name: Some(name.clone()), value, after_semicolon });
+                        }
                         _ => {
                             return Err(SyntaxError {
                                 loc: value.loc,
@@ -956,10 +960,23 @@ impl Parser {
                 }
                 Ok(self.mk(ExprKind::Vector { items, concat }, loc))
             }
-            Tok::Op(":") if matches!(self.peek_n(1).tok, Tok::Op("(")) => Err(SyntaxError {
-                loc,
-                message: "quoted expressions `:(...)` are not supported".into(),
-            }),
+            // `:(expr)`: a quoted expression is parsed and kept as an unsupported construct
+            // (evaluating it warns).
+            Tok::Op(":") if matches!(self.peek_n(1).tok, Tok::Op("(")) => {
+                self.advance();
+                let open = self.advance();
+                let _ = self.paren(open.loc)?;
+                Ok(self.mk(ExprKind::Other("a quoted expression `:(...)`".into()), loc))
+            }
+            // `$x`, `$(expr)` inside `quote` blocks and quoted expressions.
+            Tok::Op("$") => {
+                self.advance();
+                self.enter()?;
+                let inner = self.postfix();
+                self.depth -= 1;
+                let _ = inner?;
+                Ok(self.mk(ExprKind::Other("`$` interpolation outside a string".into()), loc))
+            }
             Tok::Ident(name) => self.ident_or_keyword(name, loc),
             Tok::Newline | Tok::Eof => Err(self.unexpected("an expression")),
             // `>=(x)`, `!=("a")`, `==(x)`: an operator called as a function (with one argument
@@ -1074,11 +1091,30 @@ impl Parser {
             e.end = self.last_end();
             return Ok(e);
         }
+        if self.at_op(";") {
+            // `(a; b)`: a block in parentheses, its value the last one.
+            let mut stmts = vec![first];
+            loop {
+                while self.eat_op(";") {}
+                if self.eat_op(")") {
+                    break;
+                }
+                if self.at_eof() {
+                    return Err(SyntaxError {
+                        loc: open,
+                        message: "unclosed `(`: missing `)`".into(),
+                    });
+                }
+                stmts.push(self.assign()?);
+                if !self.at_op(";") {
+                    self.expect_op(")", "or `;` in the parenthesized block")?;
+                    break;
+                }
+            }
+            return Ok(self.mk(ExprKind::Block(stmts), open));
+        }
         let mut items = vec![first];
         loop {
-            if self.at_op(";") {
-                return Err(self.unexpected("`,` or `)` (blocks in parentheses are not supported)"));
-            }
             if self.at_eof() {
                 return Err(SyntaxError { loc: open, message: "unclosed `(`: missing `)`".into() });
             }
@@ -1159,7 +1195,20 @@ impl Parser {
                 self.expect_end("let", loc)?;
                 Ok(self.mk(ExprKind::Let { bindings, body }, loc))
             }
-            "quote" | "struct" | "module" | "baremodule" | "macro" => {
+            "module" | "baremodule" => {
+                self.advance();
+                let name = match self.peek().tok.clone() {
+                    Tok::Ident(n) => {
+                        self.advance();
+                        n
+                    }
+                    _ => return Err(self.unexpected("a module name")),
+                };
+                let body = self.block(&["end"], "module", loc)?;
+                self.expect_end("module", loc)?;
+                Ok(self.mk(ExprKind::Module { name, body }, loc))
+            }
+            "quote" | "struct" | "macro" => {
                 self.advance();
                 // The header (bindings or a name) is parsed as part of the body.
                 let _ = self.block(&["end"], &name, loc)?;
@@ -1301,7 +1350,14 @@ impl Parser {
         // `function name end` declares a function without methods.
         if matches!(self.toks[self.pos].tok, Tok::Ident(ref n) if n == "end") {
             self.advance();
-            let def = FunctionDef { name, params: vec![], kwparams: vec![], body: vec![], loc };
+            let def = FunctionDef {
+                name,
+                params: vec![],
+                kwparams: vec![],
+                body: vec![],
+                loc,
+                module: None,
+            };
             return Ok(self.mk(ExprKind::Function(Rc::new(def)), loc));
         }
         let open = self.expect_op("(", "after the function name")?;
@@ -1316,7 +1372,7 @@ impl Parser {
         }
         let body = self.block(&["end"], "function", loc)?;
         self.expect_end("function", loc)?;
-        let def = FunctionDef { name, params, kwparams, body, loc };
+        let def = FunctionDef { name, params, kwparams, body, loc, module: None };
         Ok(self.mk(ExprKind::Function(Rc::new(def)), loc))
     }
 }

@@ -439,3 +439,69 @@ fn hostile_input_is_bounded() {
     assert!(err.to_string().contains("steps"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The seven `build_tarballs` arguments, with `platforms` and `sources` given.
+const TAIL: &str = "products = [LibraryProduct(\"liba\", :liba)]\ndependencies = []\nbuild_tarballs(ARGS, name, version, sources, script, platforms, products, dependencies)\n";
+
+/// Imports `main` (written as `build_tarballs.jl`) with the other `files` beside it.
+fn import_src(main: &str, files: &[(&str, &str)]) -> Result<ImportResult, ImportError> {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let path = dir.path().join("build_tarballs.jl");
+    std::fs::write(&path, main).unwrap();
+    import_yggdrasil(&path, &ImportOptions { root: Some(dir.path().into()), ..Default::default() })
+}
+
+#[test]
+fn modules_have_their_own_scope_and_functions() {
+    let module = "module M\nusing BinaryBuilder\nconst versions = [v\"1.2.0\", v\"1.3.0\"]\nlatest() = maximum(versions)\nfunction supported_platforms()\n    ps = Platform[]\n    for v in versions\n        p = Platform(\"x86_64\", \"linux\")\n        p[\"cuda\"] = \"$(v.major).$(v.minor)\"\n        push!(ps, p)\n    end\n    return ps\nend\nend\n";
+    let main = format!(
+        "include(\"m.jl\")\nname = \"A\"\nversion = M.latest()\nsources = []\nscript = \"make\"\nplatforms = M.supported_platforms()\nn = length(supported_platforms())\n{TAIL}"
+    );
+    let r = import_src(&main, &[("m.jl", module)]).unwrap();
+    assert_eq!(r.recipe.version.to_string(), "1.3.0");
+    // The module's `supported_platforms` tagged its platforms; BinaryBuilder's is unchanged.
+    assert_eq!(r.skipped_platforms.len(), 2, "{:?}", r.skipped_platforms);
+    assert!(r.skipped_platforms[1].contains("cuda+1.3"), "{:?}", r.skipped_platforms);
+    assert!(
+        r.warnings.iter().all(|w| w.message.contains("none of the recipe's platforms")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn build_tarballs_in_a_loop_over_args_and_enumerate() {
+    let main = "name = \"A\"\nsources = []\nscript = \"make\"\nplatforms = [Platform(\"x86_64\", \"linux\")]\nproducts = Product[]\nbuilds = []\nfor (i, v) in enumerate([v\"1.0.0\", v\"2.0.0\"])\n    push!(builds, (name, v, sources, script, platforms, products, []))\nend\nnon_reg = filter(a -> a != \"--register\", ARGS)\n@assert !(\"--debug\" in ARGS) && isempty(ARGS) && isone(1) && iszero(0)\nif @isdefined(builds) && !@isdefined(nonexistent)\n    for (i, b) in enumerate(builds)\n        build_tarballs(i == lastindex(builds) ? ARGS : non_reg, b...; julia_compat=\"1.6\")\n    end\nend\n";
+    let r = import_src(main, &[]).unwrap();
+    assert_eq!(r.recipe.version.to_string(), "1.0.0");
+    assert!(
+        r.warnings.iter().any(|w| w.line == 14 && w.message.contains("another `build_tarballs`")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn quoted_expressions_and_macros_warn() {
+    let main = format!(
+        "macro flag(x)\n    quote\n        $(esc(x))\n    end\nend\nq = :(a + $b)\nname = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nplatforms = [Platform(\"x86_64\", \"linux\")]\n{TAIL}"
+    );
+    let r = import_src(&main, &[]).unwrap();
+    assert!(has_warning(&r, 1, "`macro` block is not supported"), "{:?}", r.warnings);
+    assert!(has_warning(&r, 6, "quoted expression"), "{:?}", r.warnings);
+}
+
+#[test]
+fn keyword_shorthand_paren_blocks_normpath_and_versions() {
+    let main = format!(
+        "dep = (; platforms = [Platform(\"x86_64\", \"linux\")])\nd = Dependency(\"Zlib_jll\"; dep.platforms)\ndir = normpath(@__DIR__, \"x\", \"..\")\nconfig = \"\"\ntrue && (config *= \"A=1\\n\"; config *= \"B=2\")\nname = \"A\"\nversion = Base.thisminor(v\"1.2.3\")\nsources = []\nscript = config * (dir == (@__DIR__) ? \"ok\" : \"bad\") * string(min(3, 2), maximum([1, 5]))\nplatforms = [Platform(\"x86_64\", \"linux\")]\n{TAIL}"
+    );
+    let r = import_src(&main, &[]).unwrap();
+    assert_eq!(r.recipe.version.to_string(), "1.2.0");
+    assert_eq!(r.recipe.script, "A=1\nB=2ok25");
+}

@@ -52,6 +52,7 @@ pub(crate) static BINARYBUILDER: &[Builtin] = &[
     Builtin::constructor("RuntimeDependency", |c| c.dependency()).tolerates_unknown_kw("platforms"),
     Builtin::abstract_type("AbstractDependency"),
     Builtin::constructor("PackageSpec", |c| c.package_spec()),
+    Builtin::function("get_addable_spec", |c| c.addable_spec()),
     Builtin::constructor("Platform", |c| c.platform()),
     Builtin::abstract_type("AbstractPlatform"),
     Builtin::abstract_type("AnyPlatform"),
@@ -291,6 +292,18 @@ impl Call<'_, '_> {
         match n {
             Some(Value::Str(s)) => Ok(Value::PackageSpec(s)),
             _ => self.fail("`PackageSpec` needs `name = \"...\"`"),
+        }
+    }
+
+    /// `get_addable_spec(name, version)`: BinaryBuilder's registry lookup of a JLL version,
+    /// modelled as the package spec of that name.
+    pub(super) fn addable_spec(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(2, 2) {
+            return r;
+        }
+        match &self.pos[0] {
+            Value::Str(s) => Ok(Value::PackageSpec(s.clone())),
+            _ => self.fail("`get_addable_spec` needs a package name"),
         }
     }
 

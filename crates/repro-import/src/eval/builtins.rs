@@ -112,6 +112,17 @@ pub(crate) static JULIA: &[Builtin] = &[
     Builtin::function("unique", |c| c.unique()),
     Builtin::function("setdiff", |c| c.setdiff()),
     Builtin::function("length", |c| c.length_first_last()),
+    Builtin::function("lastindex", |c| c.length_first_last()),
+    Builtin::function("enumerate", |c| c.enumerate()),
+    Builtin::function("isone", |c| c.int_test()),
+    Builtin::function("iszero", |c| c.int_test()),
+    Builtin::function("minimum", |c| c.min_max()),
+    Builtin::function("maximum", |c| c.min_max()),
+    Builtin::function("min", |c| c.min_max()),
+    Builtin::function("max", |c| c.min_max()),
+    Builtin::function("thismajor", |c| c.this_version()),
+    Builtin::function("thisminor", |c| c.this_version()),
+    Builtin::function("thispatch", |c| c.this_version()),
     Builtin::function("isempty", |c| c.length_first_last()),
     Builtin::function("first", |c| c.length_first_last()),
     Builtin::function("last", |c| c.length_first_last()),
@@ -230,6 +241,9 @@ impl Call<'_, '_> {
         let coll = self.pos.remove(0);
         let xs = match coll {
             Value::Vector(xs) | Value::Tuple(xs) => xs,
+            // The importer runs the recipe without command-line arguments.
+            Value::Args if name == "map" => return Ok(Value::Vector(Vec::new())),
+            Value::Args => return Ok(Value::Args),
             Value::Unknown(u) => return Ok(Value::Unknown(u)),
             other => {
                 let t = other.type_name();
@@ -349,13 +363,17 @@ impl Call<'_, '_> {
         let xs = match self.pos.remove(0) {
             Value::Vector(xs) | Value::Tuple(xs) => xs,
             Value::Str(s) => s.chars().map(Value::Char).collect(),
+            Value::Args => Vec::new(),
+            Value::Dict(kv) => {
+                kv.into_iter().map(|(k, v)| Value::Pair(Box::new(k), Box::new(v))).collect()
+            }
             other => {
                 let t = other.type_name();
                 return self.fail(format!("`{name}` of a {t} is not supported"));
             }
         };
         Ok(match name {
-            "length" => Value::Int(xs.len() as i64),
+            "length" | "lastindex" => Value::Int(xs.len() as i64),
             "isempty" => Value::Bool(xs.is_empty()),
             "first" => match xs.into_iter().next() {
                 Some(x) => x,
@@ -366,6 +384,85 @@ impl Call<'_, '_> {
                 None => return self.fail("`last` of an empty collection"),
             },
         })
+    }
+
+    /// `enumerate(xs)`: `(i, x)` tuples.
+    pub(super) fn enumerate(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(1, 1) {
+            return r;
+        }
+        match super::iterate(self.pos.remove(0)) {
+            Ok(xs) => Ok(Value::Vector(
+                xs.into_iter()
+                    .enumerate()
+                    .map(|(i, x)| Value::Tuple(vec![Value::Int(i as i64 + 1), x]))
+                    .collect(),
+            )),
+            Err(Some(u)) => Ok(Value::Unknown(u)),
+            Err(None) => self.fail("`enumerate` needs a collection"),
+        }
+    }
+
+    /// `isone(n)`, `iszero(n)`.
+    pub(super) fn int_test(&mut self) -> R<Value> {
+        let want = if self.name == "isone" { 1 } else { 0 };
+        match self.pos.as_slice() {
+            [Value::Int(n)] => Ok(Value::Bool(*n == want)),
+            [Value::Float(f)] => Ok(Value::Bool(*f == want as f64)),
+            _ => {
+                let name = self.name;
+                self.fail(format!("`{name}` needs one number"))
+            }
+        }
+    }
+
+    /// `minimum(xs)`, `maximum(xs)`, `min(a, b, ...)`, `max(a, b, ...)` over numbers,
+    /// strings or versions.
+    pub(super) fn min_max(&mut self) -> R<Value> {
+        let name = self.name;
+        let xs = match std::mem::take(&mut self.pos).as_slice() {
+            [Value::Vector(xs) | Value::Tuple(xs)] if name.ends_with("imum") => xs.clone(),
+            xs if !name.ends_with("imum") && !xs.is_empty() => xs.to_vec(),
+            _ => return self.fail(format!("`{name}` needs a non-empty collection")),
+        };
+        let mut best: Option<Value> = None;
+        for x in xs {
+            best = Some(match best {
+                None => x,
+                Some(b) => {
+                    let less = self.it.binary_values(self.e, "<", x.clone(), b.clone());
+                    match less {
+                        Value::Bool(l) => {
+                            if l == name.starts_with("min") {
+                                x
+                            } else {
+                                b
+                            }
+                        }
+                        other => return Ok(other),
+                    }
+                }
+            });
+        }
+        match best {
+            Some(b) => Ok(b),
+            None => self.fail(format!("`{name}` of an empty collection")),
+        }
+    }
+
+    /// `Base.thisminor(v)` and friends: the version cut after that component.
+    pub(super) fn this_version(&mut self) -> R<Value> {
+        let [Value::Version(v)] = self.pos.as_slice() else {
+            let name = self.name;
+            return self.fail(format!("`{name}` needs a VersionNumber"));
+        };
+        let keep = match self.name {
+            "thismajor" => 1,
+            "thisminor" => 2,
+            _ => 3,
+        };
+        let c = |i: usize| if i < keep { v.component(i) } else { 0 };
+        Ok(Value::Version(JVersion::new(c(0), c(1), c(2))))
     }
 
     pub(super) fn in_(&mut self) -> R<Value> {
@@ -529,10 +626,17 @@ impl Call<'_, '_> {
         Ok(Value::Vector(Vec::new()))
     }
 
-    /// `normpath(p)`: `.` and `a/..` removed, lexically.
+    /// `normpath(p)`: `.` and `a/..` removed, lexically; `normpath(a, b, ...)` normalizes
+    /// `joinpath(a, b, ...)`.
     pub(super) fn normpath(&mut self) -> R<Value> {
+        if self.pos.len() > 1 {
+            match self.joinpath()? {
+                Value::Str(joined) => self.pos = vec![Value::Str(joined)],
+                other => return Ok(other),
+            }
+        }
         let [Value::Str(p)] = self.pos.as_slice() else {
-            return self.fail("`normpath` needs one string");
+            return self.fail("`normpath` needs strings");
         };
         let mut out: Vec<&str> = Vec::new();
         for c in p.split('/') {

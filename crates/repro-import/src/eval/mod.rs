@@ -109,7 +109,15 @@ pub(crate) struct Interp {
     allocated: usize,
     /// When to give up, and the limit it came from.
     deadline: Option<(Instant, Duration)>,
+    /// The module whose global scope `globals` is (`None`: the recipe's own).
+    module: Option<String>,
+    /// The global scopes of the other modules (the recipe's own under [`MAIN`] while a
+    /// module's function runs).
+    modules: HashMap<String, HashMap<String, Value>>,
 }
+
+/// Key of the recipe's own global scope in [`Interp::modules`] (no module can be named so).
+const MAIN: &str = "\0Main";
 
 impl Interp {
     pub(crate) fn new(root: PathBuf, time_limit: Option<Duration>) -> Self {
@@ -129,6 +137,8 @@ impl Interp {
             end_values: Vec::new(),
             allocated: 0,
             deadline: time_limit.map(|l| (Instant::now() + l, l)),
+            module: None,
+            modules: HashMap::new(),
         }
     }
 
@@ -462,9 +472,18 @@ impl Interp {
             }
             ExprKind::Function(def) => {
                 let name = def.name.rsplit('.').next().unwrap_or(&def.name).to_owned();
-                self.assign_var(&name, Value::Function(def.clone()), false);
+                let def = match &self.module {
+                    None => def.clone(),
+                    Some(m) => {
+                        let mut d = (**def).clone();
+                        d.module = Some(m.clone());
+                        Rc::new(d)
+                    }
+                };
+                self.assign_var(&name, Value::Function(def), false);
                 Value::Nothing
             }
+            ExprKind::Module { name, body } => self.eval_module(e, name, body)?,
             ExprKind::Return(v) => {
                 let v = match v {
                     Some(v) => self.eval(v)?,
@@ -485,6 +504,68 @@ impl Interp {
                 self.unknown(e, format!("{what} is not supported; it is not evaluated"))
             }
         })
+    }
+
+    /// `module Name ... end`: the body runs in a fresh global scope, kept as `Name`'s.
+    fn eval_module(&mut self, e: &Expr, name: &str, body: &[Expr]) -> R<Value> {
+        if self.module.is_some() || !self.frames.is_empty() {
+            return Ok(self.unknown(
+                e,
+                "a `module` inside a module or a function is not supported; it is not evaluated",
+            ));
+        }
+        let main = std::mem::take(&mut self.globals);
+        self.module = Some(name.to_owned());
+        let mut r = Ok(());
+        for s in body {
+            match self.eval(s) {
+                Ok(_) => {}
+                Err(Ctrl::Err(err)) => {
+                    r = Err(Ctrl::Err(err));
+                    break;
+                }
+                Err(_) => self.warn_at(
+                    s,
+                    "`return`, `break` or `continue` at the top level of a module".into(),
+                ),
+            }
+        }
+        let own = std::mem::replace(&mut self.globals, main);
+        self.module = None;
+        self.modules.insert(name.to_owned(), own);
+        self.globals.insert(name.to_owned(), Value::Module(name.to_owned()));
+        r?;
+        Ok(Value::Nothing)
+    }
+
+    /// Makes `target`'s global scope the current one (for a call to a function defined there);
+    /// returns what [`Interp::leave_module`] needs to switch back, `None` when nothing changed.
+    fn enter_module(&mut self, target: &Option<String>) -> Option<Option<String>> {
+        if *target == self.module {
+            return None;
+        }
+        let key = |m: &Option<String>| m.clone().unwrap_or_else(|| MAIN.to_owned());
+        let current = std::mem::take(&mut self.globals);
+        self.modules.insert(key(&self.module), current);
+        self.globals = self.modules.remove(&key(target)).unwrap_or_default();
+        Some(std::mem::replace(&mut self.module, target.clone()))
+    }
+
+    fn leave_module(&mut self, previous: Option<Option<String>>) {
+        let Some(previous) = previous else { return };
+        let key = |m: &Option<String>| m.clone().unwrap_or_else(|| MAIN.to_owned());
+        let current = std::mem::take(&mut self.globals);
+        self.modules.insert(key(&self.module), current);
+        self.globals = self.modules.remove(&key(&previous)).unwrap_or_default();
+        self.module = previous;
+    }
+
+    /// `M.name` for a module the recipe defined.
+    fn module_global(&self, m: &str, name: &str) -> Option<Option<Value>> {
+        if self.module.as_deref() == Some(m) {
+            return Some(self.globals.get(name).cloned());
+        }
+        self.modules.get(m).map(|g| g.get(name).cloned())
     }
 
     fn eval_items(&mut self, items: &[Expr]) -> R<Vec<Value>> {
@@ -557,6 +638,14 @@ impl Interp {
             // `@static if Sys.islinux() ... end`: evaluated like the expression (host
             // predicates stay undecided).
             "static" if args.len() == 1 => self.eval(&args[0])?,
+            // `@isdefined x`: whether the recipe bound `x`.
+            "isdefined" => match args {
+                [Expr { kind: ExprKind::Ident(n), .. }] => Value::Bool(
+                    self.frames.last().is_some_and(|f| f.contains_key(n))
+                        || self.globals.contains_key(n),
+                ),
+                _ => self.unknown(e, "`@isdefined` needs a name"),
+            },
             // Output-only macros have no effect on the recipe.
             "show" | "info" | "warn" | "debug" | "assert" => {
                 for a in args {
@@ -575,6 +664,15 @@ impl Interp {
         match base {
             Value::Unknown(u) => Value::Unknown(u),
             Value::Module(m) => {
+                match self.module_global(&m, name) {
+                    Some(Some(v)) => return v,
+                    Some(None) => match builtin_value(name) {
+                        // `M.f` where `M` uses BinaryBuilder and does not define `f`.
+                        Some(v) => return v,
+                        None => return self.unknown(e, format!("module `{m}` has no `{name}`")),
+                    },
+                    None => {}
+                }
                 if m == "Sys" {
                     if let Some(b) = builtins::find(name).filter(|b| b.sys) {
                         return Value::Builtin(b.name.to_owned());
@@ -916,6 +1014,7 @@ impl Interp {
                         kwparams,
                         body: vec![rhs.clone()],
                         loc: e.loc,
+                        module: self.module.clone(),
                     };
                     self.assign_var(name, Value::Function(Rc::new(def)), global);
                     Value::Nothing
@@ -937,6 +1036,11 @@ impl Interp {
                 }
             }
             ExprKind::Tuple(_) => self.bind_pattern(lhs, v.clone())?,
+            ExprKind::Index { base, items, .. }
+                if matches!(base.kind, ExprKind::Ident(_)) && items.len() == 1 =>
+            {
+                self.assign_index(lhs, base, &items[0], v.clone())?;
+            }
             _ => {
                 self.warn_at(
                     lhs,
@@ -945,6 +1049,69 @@ impl Interp {
             }
         }
         Ok(v)
+    }
+
+    /// `x[k] = v` for a variable `x` holding a Dict, a vector or a platform (`p["tag"] = "v"`).
+    fn assign_index(&mut self, lhs: &Expr, base: &Expr, key: &Expr, v: Value) -> R<()> {
+        let ExprKind::Ident(var) = &base.kind else { return Ok(()) };
+        let current = self.eval(base)?;
+        let len = match &current {
+            Value::Vector(xs) => xs.len() as i64,
+            _ => 0,
+        };
+        self.end_values.push(len);
+        let k = self.eval(key);
+        self.end_values.pop();
+        let k = k?;
+        let updated = match (current, k) {
+            (Value::Unknown(_), _) => return Ok(()),
+            (_, Value::Unknown(u)) => {
+                self.warn_at(
+                    lhs,
+                    format!("cannot resolve the index ({}); the assignment is ignored", u.reason),
+                );
+                return Ok(());
+            }
+            (Value::Dict(mut kv), k) => {
+                match kv.iter_mut().find(|(key, _)| key.julia_eq(&k) == Some(true)) {
+                    Some(slot) => slot.1 = v,
+                    None => kv.push((k, v)),
+                }
+                Value::Dict(kv)
+            }
+            (Value::Vector(mut xs), Value::Int(i)) if i >= 1 && (i as usize) <= xs.len() => {
+                xs[i as usize - 1] = v;
+                Value::Vector(xs)
+            }
+            (Value::Platform(mut p), Value::Str(tag)) if tag != "arch" && tag != "os" => {
+                match v.to_julia_string() {
+                    Some(s) => {
+                        p.tags.insert(tag, s);
+                    }
+                    None => {
+                        self.warn_at(
+                            lhs,
+                            "a platform tag must be a string; the assignment is ignored".into(),
+                        );
+                        return Ok(());
+                    }
+                }
+                Value::Platform(p)
+            }
+            (other, _) => {
+                let t = other.type_name();
+                self.warn_at(
+                    lhs,
+                    format!(
+                        "assigning an element of a {t} is not supported; the assignment is ignored"
+                    ),
+                );
+                return Ok(());
+            }
+        };
+        self.charge(lhs, &updated)?;
+        self.update_var(var, updated);
+        Ok(())
     }
 
     fn unary(&mut self, e: &Expr, op: &str, v: Value) -> Value {
@@ -1085,6 +1252,8 @@ impl Interp {
             "in" | "∉" => {
                 let items = match &r {
                     Vector(xs) | Tuple(xs) => xs.clone(),
+                    // The recipe runs without command-line arguments.
+                    Args => Vec::new(),
                     Dict(kv) => kv
                         .iter()
                         .map(|(k, v)| Pair(Box::new(k.clone()), Box::new(v.clone())))
@@ -1334,9 +1503,11 @@ impl Interp {
         kw: Vec<(String, Value)>,
     ) -> R<Value> {
         self.enter_call(e)?;
+        let previous = self.enter_module(&def.module);
         self.frames.push(HashMap::new());
         let r = self.call_function_inner(e, def, pos, kw);
         self.frames.pop();
+        self.leave_module(previous);
         self.call_depth -= 1;
         returned(r)
     }
@@ -1609,6 +1780,7 @@ fn iterate(v: Value) -> Result<Vec<Value>, Option<Rc<Unknown>>> {
             Ok(kv.into_iter().map(|(k, v)| Value::Pair(Box::new(k), Box::new(v))).collect())
         }
         Value::Str(s) => Ok(s.chars().map(Value::Char).collect()),
+        Value::Args => Ok(Vec::new()),
         Value::Unknown(u) => Err(Some(u)),
         _ => Err(None),
     }
