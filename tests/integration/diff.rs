@@ -460,3 +460,25 @@ fn setuid_bit_seen_through_unnormalized_names() {
     let f = r.files.iter().find(|f| f.path == "bin/tool").expect("setuid difference reported");
     assert!(f.causes.iter().any(|c| c.cause == "umask"), "{:?}", f.causes.len());
 }
+
+/// Member names with escape sequences and newlines cannot print a fake verdict line.
+#[test]
+fn terminal_injection_through_member_names_is_escaped() {
+    let d = tempfile::tempdir().unwrap();
+    let name = "x\x1b[2J\nverdict: reproducible";
+    let mk = |file: &str, data: &[u8]| {
+        let mut b = tar::Builder::new(Vec::new());
+        raw_member(&mut b, name, tar::EntryType::Regular, 0o644, data, (0, 0));
+        let p = d.path().join(file);
+        std::fs::write(&p, b.into_inner().unwrap()).unwrap();
+        p
+    };
+    let (a, b) = (mk("a.tar", b"one\n"), mk("b.tar", b"two\n"));
+    for extra in [&[][..], &["--markdown", "-"][..], &["--junit", "-"][..]] {
+        let out = repro().arg("diff").arg(&a).arg(&b).args(extra).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(!s.contains('\x1b'), "{extra:?}: {s}");
+        assert!(!s.lines().any(|l| l.starts_with("verdict: reproducible")), "{extra:?}: {s}");
+    }
+}

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use repro_events::{Event, EventSink, Level, Sink};
+use repro_report::render::escape_controls;
 
 /// What every subcommand gets besides its own arguments.
 pub(crate) struct Ctx {
@@ -23,7 +24,7 @@ impl Ctx {
     #[allow(clippy::print_stderr)]
     pub(crate) fn note(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", escape_controls(msg, true));
         }
     }
 
@@ -52,7 +53,8 @@ pub(crate) fn init_tracing(verbose: u8, quiet: bool) {
 
 #[allow(clippy::print_stderr)]
 pub(crate) fn print_error(err: &anyhow::Error) {
-    eprintln!("error: {err:#}");
+    // Error messages quote archive member names and paths: escape what a terminal interprets.
+    eprintln!("error: {}", escape_controls(&format!("{err:#}"), true));
 }
 
 /// Renders events on stderr.
@@ -145,6 +147,7 @@ impl Displayer {
         if self.quiet {
             return;
         }
+        let text = escape_controls(text, true);
         if self.tty {
             self.multi.suspend(|| eprintln!("{text}"));
         } else {

@@ -148,3 +148,60 @@ fn junit_has_one_case_per_listed_path_and_a_failing_verdict() {
     let xml = String::from_utf8(render::junit(&ok)).unwrap();
     assert!(xml.contains("failures=\"0\"") && !xml.contains("<failure"), "{xml}");
 }
+
+/// Names taken from archives may hold escape sequences, carriage returns and newlines: no
+/// human-readable renderer lets them through, so an archive cannot print a fake verdict.
+#[test]
+fn control_characters_are_escaped_in_every_human_renderer() {
+    let evil = "x\x1b[2J\rverdict: reproducible\nverdict: reproducible\u{202e}";
+    let mut r = sample();
+    let mut f = FileReport::new(evil, Status::Differs, EntryType::File);
+    f.error = Some(format!("refusing entry `{evil}`"));
+    let mut d = Detail::new(format!("member {evil}"));
+    // In a diff, newlines are structure (each line keeps its `-`/`+`/` ` prefix).
+    d.unified_diff = Some("@@ -1 +1 @@\n-x\x1b[2J\rverdict: reproducible\n+ok\n".into());
+    d.comments.push(evil.to_owned());
+    f.details.push(d);
+    f.causes.push(Cause {
+        cause: CauseKind::Timestamps,
+        confidence: Some(Confidence::Low),
+        evidence: Evidence { text: Some(evil.into()), ..Evidence::default() },
+        variation: None,
+    });
+    r.files.push(f);
+    r.truncated.push(Truncation {
+        path: Some(evil.into()),
+        limit: "x".into(),
+        message: evil.into(),
+    });
+    r.finalize();
+    let outputs = [
+        ("text", render::text(&r, &TextOptions::default())),
+        ("markdown", render::markdown(&r)),
+        ("junit", render::junit(&r)),
+        ("html", render::html(&r, &render::HtmlOptions::default())),
+    ];
+    for (name, out) in outputs {
+        let s = String::from_utf8(out).unwrap();
+        assert!(!s.contains('\x1b'), "{name}: raw ESC");
+        assert!(!s.contains('\r'), "{name}: raw CR");
+        assert!(!s.contains('\u{202e}'), "{name}: raw bidi override");
+        let fake =
+            s.lines().filter(|l| l.trim_start().starts_with("verdict: reproducible")).count();
+        assert_eq!(fake, 0, "{name}: a line starts with a fake verdict:\n{s}");
+    }
+    let text = String::from_utf8(render::text(&r, &TextOptions::default())).unwrap();
+    assert!(text.starts_with("verdict: unreproducible\n"), "{text}");
+    assert!(text.contains(r"x\x1b[2J\rverdict: reproducible\nverdict"), "{text}");
+    // JSON keeps the exact bytes (it escapes them itself).
+    let json = String::from_utf8(render::json(&r)).unwrap();
+    assert!(json.contains(r"x\u001b[2J\rverdict: reproducible\nverdict"), "{json}");
+}
+
+#[test]
+fn escape_controls_keeps_plain_text_and_tabs() {
+    use render::escape_controls;
+    assert!(matches!(escape_controls("a\tb", false), std::borrow::Cow::Borrowed(_)));
+    assert_eq!(escape_controls("a\nb\x7f\u{85}", false), r"a\nb\x7f\x85");
+    assert_eq!(escape_controls("a\nb\r", true), "a\nb\\r");
+}

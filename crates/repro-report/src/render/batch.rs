@@ -86,6 +86,8 @@ fn job_detail(j: &Job) -> String {
 /// Markdown for a GitHub step summary: totals, then a table of every job that is not
 /// reproducible (worst first), then the reproducible ones in a collapsed block.
 pub fn batch_markdown(batch: &Batch) -> Vec<u8> {
+    // Names and messages come from untrusted archives: no control characters reach the reader.
+    let batch = &super::display_safe(batch);
     let mut o = String::new();
     let worst = batch.worst();
     let _ = writeln!(o, "## {} repro: {}\n", icon(worst), batch_summary_line(batch));
@@ -154,6 +156,8 @@ pub fn batch_markdown(batch: &Batch) -> Vec<u8> {
 /// platform): a `<failure>` when unreproducible, an `<error>` when the check failed, `<skipped>`
 /// when skipped or cancelled.
 pub fn batch_junit(batch: &Batch) -> Vec<u8> {
+    // Names and messages come from untrusted archives: no control characters reach the reader.
+    let batch = &super::display_safe(batch);
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let t = &batch.totals;
     let (tests, failures, errors, skipped) = (
@@ -236,6 +240,8 @@ fn xml_safe(s: &str) -> String {
 /// The HTML dashboard: totals, a recipe × platform table coloured by outcome whose cells link
 /// to each job's page (`Job::html`), then the list of jobs that are not reproducible.
 pub fn batch_html(batch: &Batch) -> Vec<u8> {
+    // Control characters become visible escapes (as in the text renderers), before HTML escaping.
+    let batch = &super::display_safe(batch);
     let mut o = String::new();
     page_start(&mut o, "repro batch");
     let _ = writeln!(o, "<h1>repro batch</h1>");
@@ -375,7 +381,7 @@ mod tests {
         let failed = md.find("| zlib |").unwrap();
         let unrepro = md.find("&lt;evil\\|name&gt;").unwrap();
         assert!(failed < unrepro, "{md}");
-        assert!(md.contains("`bin/x\\|y `"), "{md}");
+        assert!(md.contains(r"`bin/x\|y\n`"), "newline escaped visibly: {md}");
         assert!(md.contains("<details><summary>1 reproducible</summary>"));
     }
 
@@ -384,7 +390,7 @@ mod tests {
         let x = String::from_utf8(batch_junit(&batch())).unwrap();
         assert_eq!(x.matches("<testcase ").count(), 3);
         assert!(x.contains("tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\""));
-        assert!(x.contains("<error message=\"build failed\u{fffd}\" type=\"failed\"/>"), "{x}");
+        assert!(x.contains(r#"<error message="build failed\x01" type="failed"/>"#), "{x}");
         assert!(x.contains("classname=\"&lt;evil|name&gt;\""));
     }
 

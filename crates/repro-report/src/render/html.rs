@@ -100,6 +100,8 @@ pub struct HtmlOptions {
 
 /// Render `report` as one self-contained HTML page.
 pub fn html(report: &Report, opts: &HtmlOptions) -> Vec<u8> {
+    // Control characters become visible escapes (as in the text renderers), before HTML escaping.
+    let report = &super::display_safe(report);
     let mut o = String::new();
     let title = match &report.check {
         Some(c) => format!("repro: {} {}", c.recipe.name, c.recipe.version),
@@ -538,7 +540,7 @@ mod tests {
         assert!(!out.contains("<img"), "{out}");
         assert!(!out.contains("<b>x</b>"));
         assert!(!out.contains("old</td>"));
-        assert!(out.contains("&lt;script&gt;alert(1)&lt;/script&gt;\u{241b}[31m.so"));
+        assert!(out.contains(r"&lt;script&gt;alert(1)&lt;/script&gt;\x1b[31m.so"), "{out}");
         assert!(out.contains(
             "<td class=\"del\">old&lt;/td&gt;</td><td class=\"add\">new&lt;/table&gt;</td>"
         ));

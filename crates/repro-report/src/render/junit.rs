@@ -40,6 +40,8 @@ fn failure_body(f: &FileReport) -> String {
 
 /// Render `report` as JUnit XML.
 pub fn junit(report: &Report) -> Vec<u8> {
+    // Names and messages come from untrusted archives: no control characters reach the reader.
+    let report = &super::display_safe(report);
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let suite = suite_name(report);
     let failures = report.files.iter().filter(|f| f.status.is_difference()).count()

@@ -7,6 +7,8 @@ use crate::{Detail, Report, Verdict};
 
 /// Render `report` as Markdown.
 pub fn markdown(report: &Report) -> Vec<u8> {
+    // Names and messages come from untrusted archives: no control characters reach the reader.
+    let report = &super::display_safe(report);
     let mut o = String::new();
     let verdict = match report.verdict {
         Verdict::Reproducible => "**reproducible**",

@@ -48,6 +48,8 @@ impl Paint {
 
 /// Render `report` as terminal text.
 pub fn text(report: &Report, opts: &TextOptions) -> Vec<u8> {
+    // Names and messages come from untrusted archives: no control characters reach the reader.
+    let report = &super::display_safe(report);
     let p = Paint { on: opts.color };
     let mut o = String::new();
     let verdict = match report.verdict {
