@@ -134,6 +134,9 @@ pub(crate) enum ExprKind {
         name: String,
         body: Vec<Expr>,
     },
+    /// `try body catch ... end`: the body is evaluated; the `catch` branch (run only on a
+    /// Julia error, which the importer does not model) is not.
+    Try(Vec<Expr>),
     /// A block construct parsed only to skip it: `struct`, `try`, `quote`, ...
     Other(String),
     Break,

@@ -354,6 +354,14 @@ impl Ctx<'_> {
                 Value::Source(s, _) => out.push(s),
                 // The legacy `"url" => "sha256"` form.
                 Value::Pair(a, b) => match (*a, *b) {
+                    // BinaryBuilder reads a pair with a 40-digit hash (a `.git` URL) as a git
+                    // source at that commit.
+                    (Value::Str(url), Value::Str(commit))
+                        if url.ends_with(".git") || commit.len() == 40 =>
+                    {
+                        self.notes.push(format!("the legacy source pair {url:?} => ... is imported as a git source"));
+                        out.push(Source::Git { url, commit, unpack_target: None });
+                    }
                     (Value::Str(url), Value::Str(sha256)) => {
                         self.notes.push(format!("the legacy source pair {url:?} => ... is imported as an archive source"));
                         out.push(Source::Archive { url, sha256, unpack_target: None });
@@ -361,6 +369,16 @@ impl Ctx<'_> {
                     _ => self.warn(loc, String::new(), format!("entry {} of `sources` is an unsupported pair; it is omitted", i + 1)),
                 },
                 other => self.omitted("sources", i, &other, loc),
+            }
+        }
+        // Spaces in a URL are sent percent-encoded; the recipe format wants them written so.
+        for s in &mut out {
+            if let Source::Archive { url, .. } | Source::File { url, .. } | Source::Git { url, .. } =
+                s
+                && url.contains(' ')
+            {
+                self.notes.push(format!("the spaces in the URL {url:?} are written as %20"));
+                *url = url.replace(' ', "%20");
             }
         }
         out
@@ -424,7 +442,25 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for (i, x) in self.entries("products", v).unwrap_or_default().into_iter().enumerate() {
             match x {
-                Value::Product(p) => out.push(p),
+                Value::Product(p) => {
+                    let p = executable_subdirectory(p);
+                    if let Some(first) =
+                        out.iter().position(|q: &Product| q.variable() == p.variable())
+                    {
+                        self.warn(
+                            loc,
+                            String::new(),
+                            format!(
+                                "entry {} of `products` uses the variable `{}` of entry {} again; it is omitted",
+                                i + 1,
+                                p.variable(),
+                                first + 1
+                            ),
+                        );
+                        continue;
+                    }
+                    out.push(p);
+                }
                 other => self.omitted("products", i, &other, loc),
             }
         }
@@ -503,4 +539,22 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// `ExecutableProduct("unwrapped/x", :x)`: BinaryBuilder looks for the name below `bin/`; the
+/// recipe format takes a plain name and its directory (`bin/unwrapped`). Names in different
+/// subdirectories are left as they are (and refused by validation).
+fn executable_subdirectory(p: Product) -> Product {
+    let Product::Executable { names, variable, dir } = p else { return p };
+    let parent = |n: &str| n.rsplit_once('/').map(|(d, _)| d.to_owned());
+    let Some(sub) = names.first().and_then(|n| parent(n)) else {
+        return Product::Executable { names, variable, dir };
+    };
+    if !names.iter().all(|n| parent(n).as_deref() == Some(sub.as_str())) {
+        return Product::Executable { names, variable, dir };
+    }
+    let names =
+        names.iter().map(|n| n.rsplit_once('/').map_or(n.clone(), |(_, b)| b.to_owned())).collect();
+    let base = dir.unwrap_or_else(|| "bin".to_owned());
+    Product::Executable { names, variable, dir: Some(format!("{base}/{sub}")) }
 }

@@ -1227,7 +1227,7 @@ impl Parser {
             }
             "try" => {
                 self.advance();
-                let _ = self.block(&["catch", "finally", "end"], "try", loc)?;
+                let body = self.block(&["catch", "finally", "end"], "try", loc)?;
                 if self.at_kw("catch") {
                     self.advance();
                     let _ = self.block(&["finally", "end"], "try", loc)?;
@@ -1237,7 +1237,7 @@ impl Parser {
                     let _ = self.block(&["end"], "try", loc)?;
                 }
                 self.expect_end("try", loc)?;
-                Ok(self.mk(ExprKind::Other("`try` block".into()), loc))
+                Ok(self.mk(ExprKind::Try(body), loc))
             }
             "return" => {
                 self.advance();

@@ -92,6 +92,38 @@ impl Platform {
         s
     }
 
+    /// Parses a triplet (`x86_64-linux-gnu-cxx11`, `aarch64-apple-darwin20`) as
+    /// `parse(Platform, s)` does.
+    pub(crate) fn from_triplet(s: &str) -> Option<Platform> {
+        use repro_recipe::platform::{Libc, Os};
+        let p: repro_recipe::platform::Platform = s.parse().ok()?;
+        let os = match p.os {
+            Os::Linux => "linux",
+            Os::MacOS => "macos",
+            Os::FreeBSD => "freebsd",
+            Os::Windows => "windows",
+        };
+        let mut out = Platform::new(p.arch.name(), os);
+        if p.libc == Some(Libc::Musl) {
+            out.tags.insert("libc".into(), "musl".into());
+        }
+        if let Some(v) = p.os_version {
+            out.tags.insert("os_version".into(), v);
+        }
+        for t in p.tags {
+            if let Some(n) = t.strip_prefix("libgfortran") {
+                out.tags.insert("libgfortran_version".into(), format!("{n}.0.0"));
+            } else if let Some(n) = t.strip_prefix("libstdcxx") {
+                out.tags.insert("libstdcxx_version".into(), n.to_owned());
+            } else if t == "cxx03" || t == "cxx11" {
+                out.tags.insert("cxxstring_abi".into(), t);
+            } else if let Some((k, v)) = t.split_once('+') {
+                out.tags.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        Some(out)
+    }
+
     /// Whether repro can build this platform as [`BUILDABLE_TRIPLET`]: x86_64 Linux glibc, with
     /// at most the tags the build image's toolchain matches (C++11 string ABI, libgfortran 5).
     pub(crate) fn buildable(&self) -> bool {

@@ -107,6 +107,10 @@ impl Interp {
             Some((Value::Args, _)) => {
                 positional.remove(0);
             }
+            // The command-line arguments as the recipe computed them (`filter(..., ARGS)`).
+            Some(_) if positional.len() == 8 => {
+                positional.remove(0);
+            }
             Some((_, loc)) => {
                 let loc = *loc;
                 self.warn(

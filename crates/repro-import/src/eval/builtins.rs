@@ -114,6 +114,12 @@ pub(crate) static JULIA: &[Builtin] = &[
     Builtin::function("length", |c| c.length_first_last()),
     Builtin::function("lastindex", |c| c.length_first_last()),
     Builtin::function("enumerate", |c| c.enumerate()),
+    Builtin::function("findall", |c| c.findall()),
+    Builtin::function("split", |c| c.split()),
+    Builtin::function("any", |c| c.any_all()),
+    Builtin::function("all", |c| c.any_all()),
+    Builtin::function("deleteat!", |c| c.deleteat()).mutates(0),
+    Builtin::function("parse", |c| c.parse()).keeps_unknown(),
     Builtin::function("isone", |c| c.int_test()),
     Builtin::function("iszero", |c| c.int_test()),
     Builtin::function("minimum", |c| c.min_max()),
@@ -159,7 +165,7 @@ pub(crate) static JULIA: &[Builtin] = &[
     Builtin::constructor("VersionNumber", |c| c.version_number()),
     Builtin::abstract_type("AbstractString"),
     Builtin::abstract_type("Any"),
-    Builtin::abstract_type("Int"),
+    Builtin::constructor("Int", |c| c.int()),
     Builtin::abstract_type("Bool"),
     Builtin::constructor("Vector", |c| c.empty_vector()),
     Builtin::abstract_type("Tuple"),
@@ -400,6 +406,167 @@ impl Call<'_, '_> {
             )),
             Err(Some(u)) => Ok(Value::Unknown(u)),
             Err(None) => self.fail("`enumerate` needs a collection"),
+        }
+    }
+
+    /// `split(s)` (on whitespace), `split(s, sep)` with a string or character separator.
+    pub(super) fn split(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(1, 2) {
+            return r;
+        }
+        let _ = self.take_kw("keepempty");
+        self.leftover_kwargs();
+        let parts: Vec<String> = match self.pos.as_slice() {
+            [Value::Str(s)] => s.split_whitespace().map(str::to_owned).collect(),
+            [Value::Str(s), Value::Str(sep)] if !sep.is_empty() => {
+                s.split(sep.as_str()).map(str::to_owned).collect()
+            }
+            [Value::Str(s), Value::Char(c)] => s.split(*c).map(str::to_owned).collect(),
+            _ => return self.fail("`split` needs a string and a string or character separator"),
+        };
+        Ok(Value::Vector(parts.into_iter().map(Value::Str).collect()))
+    }
+
+    /// `Int(x)` of an integer, an integral float, a Bool or a character.
+    pub(super) fn int(&mut self) -> R<Value> {
+        match self.pos.as_slice() {
+            [Value::Int(i)] => Ok(Value::Int(*i)),
+            [Value::Bool(b)] => Ok(Value::Int(i64::from(*b))),
+            [Value::Char(c)] => Ok(Value::Int(i64::from(u32::from(*c)))),
+            [Value::Float(f)] if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Value::Int(*f as i64)),
+            _ => self.fail("`Int(x)` needs an integer, an integral float, a Bool or a character"),
+        }
+    }
+
+    /// `findall(f, xs)`: the indices where `f` holds.
+    pub(super) fn findall(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(2, 2) {
+            return r;
+        }
+        let (f, coll) = (self.pos.remove(0), self.pos.remove(0));
+        let xs = match super::iterate(coll) {
+            Ok(xs) => xs,
+            Err(Some(u)) => return Ok(Value::Unknown(u)),
+            Err(None) => return self.fail("`findall` needs a collection"),
+        };
+        let mut out = Vec::new();
+        for (i, x) in xs.into_iter().enumerate() {
+            match self.predicate(&f, x)? {
+                Ok(true) => out.push(Value::Int(i as i64 + 1)),
+                Ok(false) => {}
+                Err(u) => return Ok(u),
+            }
+        }
+        Ok(Value::Vector(out))
+    }
+
+    /// `any(xs)`, `all(xs)`, `any(f, xs)`, `all(f, xs)`.
+    pub(super) fn any_all(&mut self) -> R<Value> {
+        let any = self.name == "any";
+        if let Some(r) = self.arity(1, 2) {
+            return r;
+        }
+        let f = if self.pos.len() == 2 { Some(self.pos.remove(0)) } else { None };
+        let xs = match super::iterate(self.pos.remove(0)) {
+            Ok(xs) => xs,
+            Err(Some(u)) => return Ok(Value::Unknown(u)),
+            Err(None) => return self.fail(format!("`{}` needs a collection", self.name)),
+        };
+        for x in xs {
+            let b = match &f {
+                Some(f) => match self.predicate(f, x)? {
+                    Ok(b) => b,
+                    Err(u) => return Ok(u),
+                },
+                None => match x {
+                    Value::Bool(b) => b,
+                    Value::Unknown(u) => return Ok(Value::Unknown(u)),
+                    other => {
+                        let t = other.type_name();
+                        return self.fail(format!("`{}` over a {t}, not Bools", self.name));
+                    }
+                },
+            };
+            if b == any {
+                return Ok(Value::Bool(any));
+            }
+        }
+        Ok(Value::Bool(!any))
+    }
+
+    /// `deleteat!(xs, i)`: the vector without element `i` (or the indices in a vector).
+    pub(super) fn deleteat(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(2, 2) {
+            return r;
+        }
+        let (coll, idx) = (self.pos.remove(0), self.pos.remove(0));
+        let mut xs = match coll {
+            Value::Vector(xs) => xs,
+            // Deleting from the (empty) command-line arguments.
+            Value::Args => return Ok(Value::Args),
+            other => {
+                let t = other.type_name();
+                return self.fail(format!("`deleteat!` on a {t} is not supported"));
+            }
+        };
+        let mut drop: Vec<i64> = match idx {
+            Value::Int(i) => vec![i],
+            Value::Vector(is) => is
+                .iter()
+                .filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None })
+                .collect(),
+            _ => return self.fail("`deleteat!` needs an index or a vector of indices"),
+        };
+        drop.sort_unstable();
+        for i in drop.into_iter().rev() {
+            match usize::try_from(i).ok().and_then(|i| i.checked_sub(1)).filter(|i| *i < xs.len()) {
+                Some(i) => {
+                    xs.remove(i);
+                }
+                None => return self.fail(format!("index {i} is out of bounds")),
+            }
+        }
+        Ok(Value::Vector(xs))
+    }
+
+    /// `parse(Platform, s)`, `parse(Int, s)`, `parse(VersionNumber, s)`. A platform taken from
+    /// the command line (which the importer does not have) is assumed to be
+    /// `x86_64-linux-gnu`, with a warning.
+    pub(super) fn parse(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(2, 2) {
+            return r;
+        }
+        let (ty, s) = (self.pos.remove(0), self.pos.remove(0));
+        let Value::Type(ty) = ty else { return self.fail("`parse` needs a type") };
+        match (ty.as_str(), s) {
+            ("Platform" | "AbstractPlatform", Value::Str(s)) => {
+                match crate::platform::Platform::from_triplet(&s) {
+                    Some(p) => Ok(Value::Platform(p)),
+                    None => self.fail(format!("{s:?} is not a platform triplet")),
+                }
+            }
+            ("Platform" | "AbstractPlatform", Value::Unknown(u)) => {
+                let msg = format!(
+                    "the platform cannot be determined ({}); {} is assumed",
+                    u.reason,
+                    crate::platform::BUILDABLE_TRIPLET
+                );
+                self.it.warn_at(self.e, msg);
+                Ok(Value::Platform(crate::platform::Platform::new("x86_64", "linux")))
+            }
+            (_, Value::Unknown(u)) => Ok(Value::Unknown(u)),
+            ("Int", Value::Str(s)) => match s.trim().parse::<i64>() {
+                Ok(i) => Ok(Value::Int(i)),
+                Err(_) => self.fail(format!("{s:?} is not an integer")),
+            },
+            ("VersionNumber", Value::Str(s)) => match JVersion::parse(&s) {
+                Some(v) => Ok(Value::Version(v)),
+                None => self.fail(format!("{s:?} is not a version")),
+            },
+            (t, other) => {
+                let o = other.type_name();
+                self.fail(format!("`parse({t}, ...)` of a {o} is not supported"))
+            }
         }
     }
 

@@ -439,7 +439,7 @@ impl Interp {
                 None => self.unknown(e, "`end` outside an index"),
             },
             ExprKind::Assign { op, lhs, rhs } => self.eval_assign(e, op, lhs, rhs, false)?,
-            ExprKind::Block(stmts) => self.eval_block(stmts)?,
+            ExprKind::Block(stmts) | ExprKind::Try(stmts) => self.eval_block(stmts)?,
             ExprKind::Let { bindings, body } => self.eval_let(bindings, body)?,
             ExprKind::Broadcast { callee, args } => self.eval_broadcast(e, callee, args)?,
             ExprKind::If { branches, otherwise } => {
@@ -734,6 +734,11 @@ impl Interp {
         }
         Ok(match (b, idx.as_slice()) {
             (Value::Unknown(u), _) => Value::Unknown(u),
+            (Value::Args, [Value::Vector(r)]) if r.is_empty() => Value::Args,
+            (Value::Args, _) => self.unknown(
+                e,
+                "the recipe reads a command-line argument; the importer runs it without arguments",
+            ),
             (Value::Vector(v) | Value::Tuple(v), [Value::Int(i)]) => {
                 match usize::try_from(*i).ok().and_then(|i| i.checked_sub(1)).and_then(|i| v.get(i))
                 {
@@ -1388,9 +1393,15 @@ impl Interp {
                 },
             });
         }
+        // A recipe may add its own `build_tarballs` method (`import BinaryBuilder:
+        // build_tarballs`); a call with BinaryBuilder's eight positional arguments is still
+        // BinaryBuilder's.
+        let bb_arity = args.iter().filter(|a| a.name.is_none()).count() >= 8
+            || args.iter().any(|a| a.name.is_none() && matches!(a.value.kind, ExprKind::Splat(_)));
         if let ExprKind::Ident(name) = &callee.kind
-            && self.frames.last().is_none_or(|f| !f.contains_key(name))
-            && !self.globals.contains_key(name)
+            && ((self.frames.last().is_none_or(|f| !f.contains_key(name))
+                && !self.globals.contains_key(name))
+                || (name == "build_tarballs" && bb_arity))
         {
             match name.as_str() {
                 "include" => return self.include(e, args),
