@@ -178,9 +178,10 @@ pub(crate) fn analyze(
             b: wb,
             b_off: ws as u64,
             diff_in_a: Some((s - ws, e - ws)),
+            dates: hints::location_allows_dates(location.as_deref()),
             location,
         };
-        hints::scan(&region, ctx.hints, causes);
+        hints::scan(&region, ctx.hints, ctx.date_window, causes);
         if diff_a.len() < 4096 {
             diff_a.extend_from_slice(&a[s.min(a.len())..e.min(a.len())]);
             diff_b.extend_from_slice(&b[s.min(b.len())..e.min(b.len())]);
@@ -301,8 +302,9 @@ pub(crate) fn compare_files(ctx: &Ctx<'_>, pa: &Path, pb: &Path) -> std::io::Res
             b_off: ws,
             diff_in_a: Some((local.start as usize, local.end as usize)),
             location: None,
+            dates: true,
         };
-        hints::scan(&region, ctx.hints, &mut o.causes);
+        hints::scan(&region, ctx.hints, ctx.date_window, &mut o.causes);
     }
     if ctx.spend(dump.len()) {
         d.unified_diff = Some(dump);

@@ -17,6 +17,8 @@ use crate::{archive, binary, elf, text};
 pub(crate) struct Ctx<'a> {
     pub limits: &'a DiffLimits,
     pub hints: &'a [(String, String)],
+    /// Epochs plausible for the build (`CompareOptions::date_window`).
+    pub date_window: Option<(i64, i64)>,
     /// The run's budget (entries, bytes, memory), shared by all files compared in parallel.
     pub budget: &'a Budget,
     /// Bytes decompressed so far by all comparisons of the run (`max_decompressed_bytes`).
@@ -39,6 +41,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             limits,
             hints,
+            date_window: None,
             budget,
             decompressed,
             truncated: RefCell::new(Vec::new()),

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use object::{Object, ObjectSection, ObjectSymbol};
-use repro_report::{CauseKind, Confidence, Detail, Evidence};
+use repro_report::{ByteRange, CauseKind, Confidence, Detail, Evidence};
 
 use crate::content::{Ctx, Outcome};
 use crate::{binary, hints};
@@ -126,6 +126,13 @@ pub(crate) fn compare(ctx: &Ctx<'_>, a: &[u8], b: &[u8], loc: Option<&str>) -> O
         let names: Vec<&str> = differing.iter().map(|(s, _)| s.name.as_str()).collect();
         top.comments.push(format!("differing sections: {}", names.join(", ")));
     }
+    for (s, _) in differing.iter().filter(|(s, _)| hints::is_consequence_section(&s.name)) {
+        if s.name == ".gnu_debuglink" {
+            top.comments.push(
+                "section .gnu_debuglink differs: the CRC of the separate debug file (a consequence of differences in that file, not a cause)".into(),
+            );
+        }
+    }
     for (s, t) in differing.iter().take(32) {
         let mut d = Detail::new(format!("section {}", s.name));
         let (rs, count, bytes) = binary::ranges(s.data, t.data, ctx.limits.max_ranges);
@@ -181,7 +188,9 @@ pub(crate) fn compare(ctx: &Ctx<'_>, a: &[u8], b: &[u8], loc: Option<&str>) -> O
         top.comments
             .push(format!("{count} differing byte ranges in the file, {bytes} bytes differ"));
         for strings in [true, false] {
-            for (s, t) in differing.iter().filter(|(s, _)| holds_strings(&s.name) == strings) {
+            for (s, t) in differing.iter().filter(|(s, _)| {
+                holds_strings(&s.name) == strings && !hints::is_consequence_section(&s.name)
+            }) {
                 let (srs, _, _) = binary::ranges(s.data, t.data, ctx.limits.max_ranges);
                 let name = format!("section {}", s.name);
                 let mut found = hints::Causes::default();
@@ -216,14 +225,29 @@ pub(crate) fn compare(ctx: &Ctx<'_>, a: &[u8], b: &[u8], loc: Option<&str>) -> O
                 .filter_map(|s| s.range.map(|(o, n)| (s.name.clone(), o, o + n)))
                 .filter(|(_, o, e)| e > o)
                 .collect();
-            let locate =
-                move |off: u64| {
-                    Some(secs.iter().find(|(_, s, e)| (*s..*e).contains(&off)).map_or_else(
-                        || "ELF headers".to_owned(),
-                        |(n, _, _)| format!("section {n}"),
-                    ))
+            let section_of = |off: u64| {
+                secs.iter().find(|(_, s, e)| (*s..*e).contains(&off)).map(|(n, _, _)| n.clone())
+            };
+            // Bytes of a build-id, a debuglink CRC or the headers (offsets and sizes that
+            // shift) change because something else changed: they are never the cause.
+            let causal: Vec<ByteRange> = rs
+                .iter()
+                .filter(|r| section_of(r.start).is_some_and(|n| !hints::is_consequence_section(&n)))
+                .cloned()
+                .collect();
+            if causal.is_empty() {
+                top.comments.push(
+                    "only consequences differ (build-id, .gnu_debuglink CRC, header offsets): the cause is elsewhere, such as a separate debug file".into(),
+                );
+            } else {
+                let locate = move |off: u64| {
+                    Some(
+                        section_of(off)
+                            .map_or_else(|| "ELF headers".to_owned(), |n| format!("section {n}")),
+                    )
                 };
-            binary::analyze(ctx, a, b, &rs, loc, &locate, &mut o.causes);
+                binary::analyze(ctx, a, b, &causal, loc, &locate, &mut o.causes);
+            }
         }
         if differing.is_empty() {
             // Differences outside sections (headers, segments).

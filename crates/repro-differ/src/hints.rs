@@ -21,6 +21,68 @@ fn plausible_epoch(v: i64) -> bool {
     (MIN_EPOCH..=max_epoch()).contains(&v)
 }
 
+/// A date is evidence only when it is plausible for the build: inside `window` (the build's
+/// times, SOURCE_DATE_EPOCH and the shifted clock, when the caller knows them), else between
+/// 1995 and ten years from now.
+fn plausible_for_build(v: i64, window: Option<(i64, i64)>) -> bool {
+    match window {
+        Some((lo, hi)) => (lo..=hi).contains(&v),
+        None => plausible_epoch(v),
+    }
+}
+
+/// Sections whose bytes change as a consequence of other differences: a build-id is a hash of
+/// the rest, `.gnu_debuglink` holds the CRC of the separate debug file. Never a cause.
+pub(crate) fn is_consequence_section(name: &str) -> bool {
+    matches!(name, ".note.gnu.build-id" | ".gnu_debuglink")
+}
+
+/// Code, unwind, relocation, symbol and binary debug sections: their differing bytes are
+/// instructions and (shifted) offsets, and a 4-byte value there that decodes to a date is an
+/// accident. No date evidence is taken from them.
+pub(crate) fn section_allows_dates(name: &str) -> bool {
+    let no = name.starts_with(".text")
+        || name.starts_with(".init")
+        || name.starts_with(".fini")
+        || name.starts_with(".plt")
+        || name.starts_with(".got")
+        || name.starts_with(".rela")
+        || name.starts_with(".rel.")
+        || name.starts_with(".eh_frame")
+        || name.starts_with(".gcc_except_table")
+        || name.starts_with(".note")
+        || (name.starts_with(".debug_") && !matches!(name, ".debug_str" | ".debug_line_str"))
+        || matches!(
+            name,
+            ".dynsym"
+                | ".symtab"
+                | ".dynamic"
+                | ".hash"
+                | ".gnu.hash"
+                | ".gnu.version"
+                | ".gnu.version_r"
+                | ".gnu_debuglink"
+                | ".data.rel.ro"
+                | ".tbss"
+                | ".bss"
+        );
+    !no
+}
+
+/// Whether a region at `location` (`section .text`, `member x / section .eh_frame`, `ELF
+/// headers`) may hold date evidence.
+pub(crate) fn location_allows_dates(location: Option<&str>) -> bool {
+    let Some(l) = location else { return true };
+    let last = l.rsplit(" / ").next().unwrap_or(l);
+    if last == "ELF headers" {
+        return false;
+    }
+    match last.strip_prefix("section ") {
+        Some(name) => section_allows_dates(name),
+        None => true,
+    }
+}
+
 /// The cause kind for a varied setting's name.
 pub(crate) fn cause_for_variation(variation: &str) -> CauseKind {
     match variation {
@@ -121,6 +183,8 @@ pub(crate) struct Region<'a> {
     pub diff_in_a: Option<(usize, usize)>,
     /// `line 12`, `section .rodata`, ...
     pub location: Option<String>,
+    /// Whether dates found here are evidence (not in code, unwind or relocation data).
+    pub dates: bool,
 }
 
 /// A token found in a window: position and text.
@@ -135,7 +199,12 @@ fn printable(b: &[u8]) -> String {
 }
 
 /// Scan a region and add the causes found to `out`.
-pub(crate) fn scan(r: &Region<'_>, hints: &[(String, String)], out: &mut Causes) {
+pub(crate) fn scan(
+    r: &Region<'_>,
+    hints: &[(String, String)],
+    window: Option<(i64, i64)>,
+    out: &mut Causes,
+) {
     let mk = |tok: &Token, other: Option<&Token>, from_a: bool| Evidence {
         offset: Some(if from_a { r.a_off } else { r.b_off } + tok.pos as u64),
         text: Some(if from_a {
@@ -174,8 +243,11 @@ pub(crate) fn scan(r: &Region<'_>, hints: &[(String, String)], out: &mut Causes)
     }
 
     // Embedded dates and times.
-    let da = date_tokens(r.a);
-    let db = date_tokens(r.b);
+    let (da, db) = if r.dates {
+        (date_tokens(r.a, window), date_tokens(r.b, window))
+    } else {
+        (Vec::new(), Vec::new())
+    };
     if let Some((t, from_a)) = first_unmatched(&da, &db) {
         let other = if from_a {
             db.iter().find(|x| x.pos.abs_diff(t.pos) < 8)
@@ -183,7 +255,7 @@ pub(crate) fn scan(r: &Region<'_>, hints: &[(String, String)], out: &mut Causes)
             da.iter().find(|x| x.pos.abs_diff(t.pos) < 8)
         };
         out.add(CauseKind::Timestamps, Confidence::High, mk(&t, other, from_a), None);
-    } else if let Some((pos, va, vb)) = binary_epoch(r) {
+    } else if let Some((pos, va, vb)) = binary_epoch(r, window).filter(|_| r.dates) {
         let ev = Evidence {
             offset: Some(r.a_off + pos as u64),
             text: Some(format!("{va} ({})", iso(va))),
@@ -229,7 +301,7 @@ pub(crate) fn looks_random(a: &[u8], b: &[u8]) -> bool {
 
 /// A 32- or 64-bit little-endian integer, aligned to its width, that contains all the differing
 /// bytes of the region and decodes to plausible dates less than two years apart on both sides.
-fn binary_epoch(r: &Region<'_>) -> Option<(usize, i64, i64)> {
+fn binary_epoch(r: &Region<'_>, window: Option<(i64, i64)>) -> Option<(usize, i64, i64)> {
     let (s, e) = r.diff_in_a?;
     if r.a.len() != r.b.len() || e <= s {
         return None;
@@ -260,8 +332,8 @@ fn binary_epoch(r: &Region<'_>) -> Option<(usize, i64, i64)> {
         if va != vb
             && !text(xa)
             && !text(xb)
-            && plausible_epoch(va)
-            && plausible_epoch(vb)
+            && plausible_for_build(va, window)
+            && plausible_for_build(vb, window)
             && va.abs_diff(vb) < 2 * 365 * 86_400
         {
             return Some((i, va, vb));
@@ -289,7 +361,7 @@ fn is_digit_at(b: &[u8], i: Option<usize>) -> bool {
 
 /// Dates and times in a window: ISO dates (with optional time), `__DATE__` (`Nov 26 2026`),
 /// `dd Mon yyyy`, `__TIME__` (`12:34:56`), and 10-digit epochs of plausible dates.
-fn date_tokens(b: &[u8]) -> Vec<Token> {
+fn date_tokens(b: &[u8], window: Option<(i64, i64)>) -> Vec<Token> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() && out.len() < 64 {
@@ -366,7 +438,7 @@ fn date_tokens(b: &[u8]) -> Vec<Token> {
         if !before_digit
             && let Some(v) = digits(b, i, 10)
             && !is_digit_at(b, Some(i + 10))
-            && plausible_epoch(i64::from(v))
+            && plausible_for_build(i64::from(v), window)
         {
             out.push(Token { pos: i, text: format!("{v} ({})", iso(i64::from(v))) });
             i += 10;
@@ -432,7 +504,7 @@ mod tests {
     use super::*;
 
     fn region<'a>(a: &'a [u8], b: &'a [u8]) -> Region<'a> {
-        Region { a, a_off: 100, b, b_off: 100, diff_in_a: None, location: None }
+        Region { a, a_off: 100, b, b_off: 100, diff_in_a: None, location: None, dates: true }
     }
 
     #[test]
@@ -444,7 +516,7 @@ mod tests {
     #[test]
     fn ten_digit_numbers_above_u32_do_not_overflow() {
         // Regression: a 10-digit run above u32::MAX in DWARF data panicked in `digits`.
-        assert!(date_tokens(b"x 9999999999 y 4294967296 z").is_empty());
+        assert!(date_tokens(b"x 9999999999 y 4294967296 z", None).is_empty());
         assert_eq!(digits(b"4294967295", 0, 10), Some(u32::MAX));
         assert_eq!(digits(b"4294967296", 0, 10), None);
     }
@@ -455,6 +527,7 @@ mod tests {
         scan(
             &region(b"built on Nov 26 2026 at 12:34:56", b"built on Nov 27 2026 at 09:00:01"),
             &[],
+            None,
             &mut c,
         );
         let v = c.into_vec(10);
@@ -467,14 +540,14 @@ mod tests {
     #[test]
     fn finds_epochs_and_iso() {
         let mut c = Causes::default();
-        scan(&region(b"t=1700000000;", b"t=1700000123;"), &[], &mut c);
+        scan(&region(b"t=1700000000;", b"t=1700000123;"), &[], None, &mut c);
         assert!(c.has(CauseKind::Timestamps));
         let mut c = Causes::default();
-        scan(&region(b"2026-11-26T10:00:00", b"2026-11-26T10:00:05"), &[], &mut c);
+        scan(&region(b"2026-11-26T10:00:00", b"2026-11-26T10:00:05"), &[], None, &mut c);
         assert!(c.has(CauseKind::Timestamps));
         // A number that is not a date, and identical dates on both sides, are not timestamps.
         let mut c = Causes::default();
-        scan(&region(b"n=12345 2020-01-01 x", b"n=12346 2020-01-01 y"), &[], &mut c);
+        scan(&region(b"n=12345 2020-01-01 x", b"n=12346 2020-01-01 y"), &[], None, &mut c);
         assert!(!c.has(CauseKind::Timestamps));
     }
 
@@ -484,8 +557,17 @@ mod tests {
         let b = 1_750_000_077u32.to_le_bytes();
         let mut c = Causes::default();
         scan(
-            &Region { a: &a, a_off: 0, b: &b, b_off: 0, diff_in_a: Some((0, 1)), location: None },
+            &Region {
+                a: &a,
+                a_off: 0,
+                b: &b,
+                b_off: 0,
+                diff_in_a: Some((0, 1)),
+                location: None,
+                dates: true,
+            },
             &[],
+            None,
             &mut c,
         );
         assert!(c.has(CauseKind::Timestamps));
@@ -497,23 +579,60 @@ mod tests {
         assert!(plausible_epoch(i64::from(va)) && plausible_epoch(i64::from(vb)));
         let mut c = Causes::default();
         scan(
-            &Region { a: &a, a_off: 0, b: &b, b_off: 0, diff_in_a: Some((0, 1)), location: None },
+            &Region {
+                a: &a,
+                a_off: 0,
+                b: &b,
+                b_off: 0,
+                diff_in_a: Some((0, 1)),
+                location: None,
+                dates: true,
+            },
             &[],
+            None,
             &mut c,
         );
         assert!(!c.has(CauseKind::Timestamps));
     }
 
     #[test]
+    fn dates_only_where_plausible() {
+        let a = 1_200_000_000u32.to_le_bytes();
+        let b = 1_200_086_400u32.to_le_bytes();
+        let region = |dates| Region {
+            a: &a,
+            a_off: 0,
+            b: &b,
+            b_off: 0,
+            diff_in_a: Some((0, 3)),
+            location: Some("section .eh_frame".into()),
+            dates,
+        };
+        let found = |r: &Region<'_>, w| {
+            let mut c = Causes::default();
+            scan(r, &[], w, &mut c);
+            c.has(CauseKind::Timestamps)
+        };
+        assert!(found(&region(true), None), "a 2008 date, no build window: kept");
+        assert!(!found(&region(false), None), "no dates from unwind data");
+        let build = Some((1_700_000_000, 1_740_000_000));
+        assert!(!found(&region(true), build), "2008 is not plausible for a 2024 build");
+        assert!(!location_allows_dates(Some("member x.o / section .text")));
+        assert!(!location_allows_dates(Some("ELF headers")));
+        assert!(location_allows_dates(Some("section .rodata")));
+        assert!(location_allows_dates(Some("line 3")));
+    }
+
+    #[test]
     fn build_paths_and_hints() {
         let mut c = Causes::default();
-        scan(&region(b"src=/tmp/build-abc/x.c\0", b"src=/tmp/build-xyz/x.c\0"), &[], &mut c);
+        scan(&region(b"src=/tmp/build-abc/x.c\0", b"src=/tmp/build-xyz/x.c\0"), &[], None, &mut c);
         let v = c.into_vec(10);
         assert_eq!(v[0].cause, CauseKind::BuildPath);
         assert_eq!(v[0].evidence.text.as_deref(), Some("/tmp/build-abc/x.c"));
         let mut c = Causes::default();
         let hints = vec![("hostname".to_owned(), "repro-exp-host".to_owned())];
-        scan(&region(b"host=ctl-machine;", b"host=repro-exp-host;"), &hints, &mut c);
+        scan(&region(b"host=ctl-machine;", b"host=repro-exp-host;"), &hints, None, &mut c);
         let v = c.into_vec(10);
         assert_eq!(v[0].cause, CauseKind::Hostname);
         assert_eq!(v[0].variation.as_deref(), Some("hostname"));
@@ -525,6 +644,7 @@ mod tests {
         scan(
             &region(b"dir=/workspace/srcdir/x\0", b"dir=/build/i-capture-the-path/srcdir/x\0"),
             &hints,
+            None,
             &mut c,
         );
         let v = c.into_vec(10);

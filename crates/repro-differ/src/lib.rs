@@ -121,6 +121,9 @@ pub struct CompareOptions {
     /// Values of varied settings to look for in differing regions: `(variation, value)`, e.g.
     /// `("hostname", "repro-exp-host")`. A hit yields a cause naming the variation.
     pub hints: Vec<(String, String)>,
+    /// Epochs plausible for the build (the builds' start times, SOURCE_DATE_EPOCH and the
+    /// shifted clock): a date outside is no evidence. `None`: 1995 to ten years from now.
+    pub date_window: Option<(i64, i64)>,
     /// The run's budget, shared with whatever unpacked the inputs; `None`: a fresh one from
     /// [`DiffLimits::budget`].
     pub budget: Option<Arc<Budget>>,

@@ -144,8 +144,9 @@ pub(crate) fn compare(ctx: &Ctx<'_>, a: &[u8], b: &[u8], loc: Option<&str>) -> O
                 b_off: b0 as u64,
                 diff_in_a: None,
                 location,
+                dates: true,
             };
-            hints::scan(&region, ctx.hints, &mut o.causes);
+            hints::scan(&region, ctx.hints, ctx.date_window, &mut o.causes);
         }
     }
     o.details.push(d);

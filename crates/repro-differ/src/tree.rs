@@ -301,7 +301,8 @@ pub(crate) fn compare_file_pair(
     decompressed: &AtomicU64,
 ) -> FileResult {
     let limits = &opts.limits;
-    let ctx = Ctx::new(limits, &opts.hints, budget, decompressed);
+    let mut ctx = Ctx::new(limits, &opts.hints, budget, decompressed);
+    ctx.date_window = opts.date_window;
     let size = |p: &Path| fs::metadata(p).map(|m| m.len());
     let sizes = (size(pa), size(pb));
     let memory = match &sizes {

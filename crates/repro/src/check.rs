@@ -394,7 +394,19 @@ fn diff_options(opts: &CheckOptions, recipe: &Recipe, hints: Vec<(String, String
     let mut d = opts.diff.clone();
     d.user_rules.extend(recipe.normalize.ignore.iter().cloned());
     d.hints.extend(hints);
+    d.date_window = Some(date_window(recipe.source_date_epoch));
     d
+}
+
+/// Epochs plausible for these builds: from SOURCE_DATE_EPOCH (when set) or two days before
+/// now, to the experiment's shifted clock plus two days. Dates outside are no evidence.
+fn date_window(source_date_epoch: i64) -> (i64, i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let day = 86_400;
+    let start = if source_date_epoch > 0 { source_date_epoch.min(now) } else { now };
+    (start - 2 * day, now + (crate::variations::values::TIME_SHIFT_DAYS + 2) * day)
 }
 
 /// Runs `check` (and `explain` when asked and the recipe is unreproducible).

@@ -32,6 +32,8 @@ pub struct DiffOptions {
     pub ignore_globs: Vec<String>,
     /// `(variation, value)` pairs to look for in differing regions.
     pub hints: Vec<(String, String)>,
+    /// Epochs plausible for the builds compared (see `repro_differ::CompareOptions`).
+    pub date_window: Option<(i64, i64)>,
     pub limits: DiffLimits,
 }
 
@@ -42,6 +44,7 @@ impl Default for DiffOptions {
             user_rules: Vec::new(),
             ignore_globs: Vec::new(),
             hints: Vec::new(),
+            date_window: None,
             limits: DiffLimits::default(),
         }
     }
@@ -132,7 +135,12 @@ fn normalizer(opts: &DiffOptions) -> Result<Normalizer, Error> {
 }
 
 fn compare_options(opts: &DiffOptions, budget: Arc<Budget>) -> CompareOptions {
-    CompareOptions { limits: opts.limits.clone(), hints: opts.hints.clone(), budget: Some(budget) }
+    CompareOptions {
+        limits: opts.limits.clone(),
+        hints: opts.hints.clone(),
+        date_window: opts.date_window,
+        budget: Some(budget),
+    }
 }
 
 /// Compare two already-unpacked trees (e.g. two build prefixes).

@@ -84,6 +84,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
         user_rules,
         ignore_globs: args.ignore.clone(),
         hints,
+        date_window: None,
         limits,
     };
     let report = repro::diff::diff_paths(&args.a, &args.b, &opts, repro_events::null_sink())
