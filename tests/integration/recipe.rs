@@ -228,3 +228,30 @@ fn show_invalid_recipe_exits_2() {
     assert_eq!(stdout_of(&out), "");
     assert!(stderr_of(&out).contains("did you mean \"sha256\"?"));
 }
+
+/// A `directory` source that leads out of the recipe's directory through a symlink is not "ok".
+#[test]
+fn check_refuses_directory_sources_escaping_through_symlinks() {
+    let t = tempfile::tempdir().unwrap();
+    let outside = t.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let dir = t.path().join("r");
+    std::fs::create_dir_all(dir.join("inside")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("bundled")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("inside/pw")).unwrap();
+    for src in ["bundled", "inside"] {
+        let file = dir.join(format!("{src}.toml"));
+        std::fs::write(
+            &file,
+            format!(
+                "name = \"x\"\nversion = \"1.0.0\"\nplatforms = [\"x86_64-linux-gnu\"]\nscript = \"true\"\n\n[[sources]]\ndirectory = \"{src}\"\n"
+            ),
+        )
+        .unwrap();
+        let out = repro().args(["recipe", "check"]).arg(&file).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{src}: {err}");
+        assert!(err.contains("outside"), "{src}: {err}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("ok:"));
+    }
+}

@@ -13,6 +13,14 @@ pub enum Error {
     )]
     HashMismatch { url: String, expected: String, actual: String },
 
+    /// A local file does not have the sha256 the recipe declares. Its actual hash is not shown
+    /// (a recipe must not reveal the hash of an arbitrary local file). Nothing was cached.
+    #[error(
+        "sha256 mismatch for {url}: the file does not have sha256 {expected}; nothing was cached \
+         (compute the hash yourself with `sha256sum` if the file is the one you meant)"
+    )]
+    LocalHashMismatch { url: String, expected: String },
+
     /// A recipe's sha256 is not 64 hex digits.
     #[error("invalid sha256 {value:?} for {url}: expected 64 hex digits")]
     InvalidSha256 { url: String, value: String },

@@ -75,15 +75,7 @@ impl Fetcher {
                 (path, None, origin)
             }
             Source::Directory { path, .. } => {
-                let dir = absolute(&base.join(path));
-                let meta = fs::metadata(&dir)
-                    .map_err(|e| Error::LocalSource { path: dir.clone(), source: e })?;
-                if !meta.is_dir() {
-                    return Err(Error::LocalSource {
-                        path: dir,
-                        source: std::io::Error::other("a directory source must be a directory"),
-                    });
-                }
+                let dir = crate::layout::check_directory_source(&absolute(base), path)?;
                 (dir, None, FetchOrigin::Local)
             }
         };
@@ -165,7 +157,9 @@ impl Fetcher {
             Location::Local(path) => {
                 let (tmp, actual) = self.copy_local(&path, url)?;
                 if actual != hex {
-                    return Err(Error::HashMismatch { url: url.to_owned(), expected: hex, actual });
+                    // The hash of an arbitrary local file is not shown: a recipe must not be a
+                    // way to learn it.
+                    return Err(Error::LocalHashMismatch { url: url.to_owned(), expected: hex });
                 }
                 let dest = self.cache.persist(tmp, &hex)?;
                 Ok(self.finish(url, &hex, dest, FetchOrigin::Local))

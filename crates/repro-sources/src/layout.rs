@@ -86,7 +86,15 @@ pub fn prepare_srcdir(recipe: &Recipe, fetched: &[FetchedSource], srcdir: &Path)
                 }
                 git::checkout(&f.cached, &dest, &commit.to_ascii_lowercase(), url)?;
             }
-            Source::Directory { target, .. } => {
+            Source::Directory { path, target } => {
+                // Checked again here: the tree may have changed since it was fetched.
+                let src = check_directory_source(&recipe.dir, path)?;
+                if src != f.cached {
+                    return Err(Error::UnsafeDirectory {
+                        path: f.cached.clone(),
+                        reason: format!("now resolves to {}; fetch it again", src.display()),
+                    });
+                }
                 let dest = make_dir_inside(srcdir, target.as_deref().unwrap_or(""), "target")?;
                 copy_dir_contents(&f.cached, &dest)?;
             }
@@ -253,6 +261,73 @@ pub(crate) fn symlink_stays_inside(link_dir: &[String], target: &Path) -> bool {
         }
     }
     true
+}
+
+/// Checks the `directory` source `path` of a recipe in `recipe_dir`: it must resolve (symlinks
+/// followed) to a directory inside the recipe's directory, and no symlink in it may point
+/// outside it. Returns the resolved directory.
+pub fn check_directory_source(recipe_dir: &Path, path: &str) -> Result<PathBuf> {
+    let given = recipe_dir.join(path);
+    let dir = fs::canonicalize(&given)
+        .map_err(|e| Error::LocalSource { path: given.clone(), source: e })?;
+    let root = fs::canonicalize(recipe_dir)
+        .map_err(|e| Error::LocalSource { path: recipe_dir.to_owned(), source: e })?;
+    if !dir.starts_with(&root) {
+        return Err(Error::UnsafeDirectory {
+            path: given,
+            reason: format!(
+                "resolves to {}, outside the recipe's directory {} (through a symlink or `..`); copy the files next to the recipe",
+                dir.display(),
+                root.display()
+            ),
+        });
+    }
+    if !dir.is_dir() {
+        return Err(Error::LocalSource {
+            path: given,
+            source: std::io::Error::other("a directory source must be a directory"),
+        });
+    }
+    let mut count = 0u64;
+    check_symlinks(&dir, &dir, &mut Vec::new(), &mut count)?;
+    Ok(dir)
+}
+
+/// Every symlink below `dir` stays inside `root` (the same rule as [`copy_dir_contents`]).
+fn check_symlinks(root: &Path, dir: &Path, rel: &mut Vec<String>, count: &mut u64) -> Result<()> {
+    if rel.len() > MAX_DIRECTORY_DEPTH {
+        return Err(Error::UnsafeDirectory {
+            path: dir.to_owned(),
+            reason: format!("nested deeper than {MAX_DIRECTORY_DEPTH} directories"),
+        });
+    }
+    for entry in fs::read_dir(dir).map_err(|e| Error::io("cannot read directory", dir, e))? {
+        let entry = entry.map_err(|e| Error::io("cannot read directory", dir, e))?;
+        *count += 1;
+        if *count > MAX_DIRECTORY_ENTRIES {
+            return Err(Error::UnsafeDirectory {
+                path: root.to_owned(),
+                reason: format!("holds more than {MAX_DIRECTORY_ENTRIES} entries"),
+            });
+        }
+        let from = entry.path();
+        let ft = entry.file_type().map_err(|e| Error::io("cannot stat", &from, e))?;
+        if ft.is_symlink() {
+            let target =
+                fs::read_link(&from).map_err(|e| Error::io("cannot read symlink", &from, e))?;
+            if !symlink_stays_inside(rel, &target) {
+                return Err(Error::UnsafeDirectory {
+                    path: from,
+                    reason: format!("symlink to {} points outside the directory", target.display()),
+                });
+            }
+        } else if ft.is_dir() {
+            rel.push(entry.file_name().to_string_lossy().into_owned());
+            check_symlinks(root, &from, rel, count)?;
+            rel.pop();
+        }
+    }
+    Ok(())
 }
 
 /// Copies the contents of `src` into `dest` (created if needed): files with their permissions,

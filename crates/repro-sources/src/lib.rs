@@ -24,7 +24,8 @@ pub use config::FetchConfig;
 pub use error::{Error, Result};
 pub use fetch::{DEFAULT_MAX_SOURCE_BYTES, FetchedSource, Fetcher};
 pub use layout::{
-    MAX_DIRECTORY_DEPTH, MAX_DIRECTORY_ENTRIES, copy_dir_contents, prepare_srcdir, unpack_archive,
+    MAX_DIRECTORY_DEPTH, MAX_DIRECTORY_ENTRIES, check_directory_source, copy_dir_contents,
+    prepare_srcdir, unpack_archive,
 };
 pub use repro_events::FetchOrigin;
 pub use zip::{ZipLimits, unpack_zip};

@@ -267,7 +267,11 @@ fn file_urls_and_relative_paths() {
     // A local file with the wrong content is refused like a download.
     let r = recipe(&recipe_dir, vec![file_src("bundled/fix.patch", &sha256(b"other"))]);
     let err = fetcher(&tmp.path().join("cache3")).fetch_recipe(&r).unwrap_err();
-    assert!(matches!(err, Error::HashMismatch { .. }), "{err:?}");
+    assert!(matches!(err, Error::LocalHashMismatch { .. }), "{err:?}");
+    // The actual hash of a local file is never shown (a recipe must not reveal it).
+    let msg = err.to_string();
+    assert!(!msg.contains(&sha256(b"--- a\n+++ b\n")), "{msg}");
+    assert!(msg.contains(&sha256(b"other")), "{msg}");
     assert!(cache_entries(&tmp.path().join("cache3")).is_empty());
 
     // A missing local file names its path.

@@ -7,7 +7,7 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
 use repro_recipe::Source;
-use repro_sources::{Error, prepare_srcdir, unpack_archive};
+use repro_sources::{Error, check_directory_source, prepare_srcdir, unpack_archive};
 use support::*;
 
 fn check_sample(dir: &Path) {
@@ -193,15 +193,50 @@ fn directory_symlink_escape_is_refused() {
     fs::create_dir_all(bundled.join("sub")).unwrap();
     symlink("../../secret", bundled.join("sub/link")).unwrap();
     let r = recipe(tmp.path(), vec![Source::Directory { path: "bundled".into(), target: None }]);
-    let fetched = fetcher(&tmp.path().join("cache")).fetch_recipe(&r).unwrap();
-    let err = prepare_srcdir(&r, &fetched, &tmp.path().join("srcdir")).unwrap_err();
+    // Refused when fetched (and by `recipe check`, which uses the same check)...
+    let err = fetcher(&tmp.path().join("cache")).fetch_recipe(&r).unwrap_err();
     assert!(matches!(err, Error::UnsafeDirectory { .. }), "{err:?}");
     assert!(err.to_string().contains("outside"), "{err}");
+    let err = check_directory_source(tmp.path(), "bundled").unwrap_err();
+    assert!(matches!(err, Error::UnsafeDirectory { .. }), "{err:?}");
 
+    // ... and again when the source directory is prepared, if the tree changed in between.
     fs::remove_file(bundled.join("sub/link")).unwrap();
+    let fetched = fetcher(&tmp.path().join("cache")).fetch_recipe(&r).unwrap();
     symlink("/etc/passwd", bundled.join("sub/link")).unwrap();
     let err = prepare_srcdir(&r, &fetched, &tmp.path().join("srcdir2")).unwrap_err();
     assert!(matches!(err, Error::UnsafeDirectory { .. }), "{err:?}");
+}
+
+/// A `directory` source that is itself a symlink (or reached through one) out of the recipe's
+/// directory is refused, at fetch and at srcdir preparation.
+#[test]
+fn directory_source_through_a_symlink_out_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("secret"), b"s").unwrap();
+    let recipe_dir = tmp.path().join("recipe");
+    fs::create_dir_all(recipe_dir.join("real")).unwrap();
+    symlink(&outside, recipe_dir.join("bundled")).unwrap();
+    symlink("../..", recipe_dir.join("real/up")).unwrap();
+    for path in ["bundled", "real/up/outside", "../outside"] {
+        let r = recipe(&recipe_dir, vec![Source::Directory { path: path.into(), target: None }]);
+        let err = fetcher(&tmp.path().join("cache")).fetch_recipe(&r).unwrap_err();
+        assert!(matches!(err, Error::UnsafeDirectory { .. }), "{path}: {err:?}");
+        assert!(err.to_string().contains("outside the recipe's directory"), "{err}");
+    }
+    // A fetched record pointing outside is refused by prepare_srcdir as well.
+    let r = recipe(&recipe_dir, vec![Source::Directory { path: "bundled".into(), target: None }]);
+    let forged = vec![repro_sources::FetchedSource {
+        source: r.sources[0].clone(),
+        cached: outside.clone(),
+        sha256: None,
+        origin: repro_sources::FetchOrigin::Local,
+    }];
+    let err = prepare_srcdir(&r, &forged, &tmp.path().join("srcdir")).unwrap_err();
+    assert!(matches!(err, Error::UnsafeDirectory { .. }), "{err:?}");
+    assert!(!tmp.path().join("srcdir/secret").exists());
 }
 
 #[test]

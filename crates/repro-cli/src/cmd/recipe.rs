@@ -58,8 +58,31 @@ fn check(files: &[PathBuf], strict: bool, ctx: &Ctx) -> anyhow::Result<u8> {
                 for l in &lints {
                     eprintln!("warning: {}: {l}", file.display());
                 }
+                // Directory sources must stay inside the recipe's directory (symlinks too).
+                let unsafe_dirs: Vec<String> = loaded
+                    .recipe
+                    .sources
+                    .iter()
+                    .filter_map(|s| match s {
+                        repro_recipe::Source::Directory { path, .. } => {
+                            match repro_sources::check_directory_source(&loaded.recipe.dir, path) {
+                                // A missing directory is reported when fetching.
+                                Err(e @ repro_sources::Error::UnsafeDirectory { .. }) => {
+                                    Some(e.to_string())
+                                }
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 let flagged = loaded.import_warnings.len() + lints.len();
-                if strict && flagged > 0 {
+                if !unsafe_dirs.is_empty() {
+                    for e in &unsafe_dirs {
+                        print_error(&anyhow::anyhow!("{}: {e}", file.display()));
+                    }
+                    code = EXIT_ERROR;
+                } else if strict && flagged > 0 {
                     eprintln!(
                         "error: {}: {} and --strict is set",
                         file.display(),
