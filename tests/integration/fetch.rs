@@ -150,7 +150,8 @@ fn hash_mismatch_exits_2_and_caches_nothing() {
     let (stdout, stderr) = out_err(&out);
     assert_eq!(out.status.code(), Some(2), "stdout: {stdout}");
     assert!(stderr.contains(&wrong), "expected hash shown: {stderr}");
-    assert!(stderr.contains(&sha256(b"actual content")), "actual hash shown: {stderr}");
+    // A local file's real hash is never printed (a recipe must not reveal it).
+    assert!(!stderr.contains(&sha256(b"actual content")), "actual hash shown: {stderr}");
     assert!(stderr.contains("a.txt"), "URL shown: {stderr}");
     assert!(cache_entries(&cache).is_empty());
 }
