@@ -15,7 +15,7 @@ fn prints_the_recipe_on_stdout_with_a_header() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "note: 17 platforms skipped (only x86_64-linux-gnu is built here)",
+            "note: 9 of the recipe's platforms cannot be built here (see `repro platforms`)",
         ))
         .stderr(predicate::str::contains("warning").not())
         .get_output()
@@ -24,12 +24,8 @@ fn prints_the_recipe_on_stdout_with_a_header() {
     let toml = String::from_utf8(out).unwrap();
     assert!(toml.starts_with("# Imported from "), "{toml}");
     assert!(toml.contains("#   julia_compat = \"1.6\"\n"), "{toml}");
-    assert!(
-        toml.contains(
-            "\nname = \"Tinylib\"\nversion = \"1.4.2\"\nplatforms = [\"x86_64-linux-gnu\"]\n"
-        ),
-        "{toml}"
-    );
+    assert!(toml.contains("\nname = \"Tinylib\"\nversion = \"1.4.2\"\nplatforms = ["), "{toml}");
+    assert!(toml.contains("\"x86_64-linux-gnu\", \"aarch64-linux-gnu\""), "{toml}");
     assert!(
         toml.contains("archive = \"https://example.org/releases/tinylib-1.4.2.tar.xz\""),
         "{toml}"
@@ -69,7 +65,7 @@ fn strict_mode_fails_and_writes_nothing() {
         .stderr(predicate::str::contains(
             "warnings/build_tarballs.jl:21:1: `while` loops are not supported",
         ))
-        .stderr(predicate::str::contains("17 warnings and --strict is set; nothing was written"));
+        .stderr(predicate::str::contains("16 warnings and --strict is set; nothing was written"));
     assert!(!out.exists());
     // Without --strict the same recipe imports, with the warnings on stderr.
     repro()
@@ -77,7 +73,7 @@ fn strict_mode_fails_and_writes_nothing() {
         .assert()
         .success()
         .stdout(predicate::str::contains("name = \"Warny\""))
-        .stderr(predicate::str::contains("warning: ").count(17));
+        .stderr(predicate::str::contains("warning: ").count(16));
 }
 
 #[test]
@@ -102,8 +98,8 @@ fn json_output_lists_warnings_kwargs_and_skipped_platforms() {
     assert_eq!(v["kwargs"]["preferred_llvm_version"], "llvm_version");
     let skipped: Vec<&str> =
         v["skipped_platforms"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    assert_eq!(skipped.len(), 18);
     assert!(skipped.contains(&"x86_64-linux-gnu-sanitize+memory"));
+    assert!(!skipped.contains(&"x86_64-linux-gnu"));
     assert_eq!(v["warnings"].as_array().unwrap().len(), 0);
     assert!(
         v["toml"].as_str().unwrap().contains("git = \"https://github.com/example/libfoo.git\"")
@@ -117,11 +113,26 @@ fn json_output_lists_warnings_kwargs_and_skipped_platforms() {
         .stdout
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let w = &v["warnings"][0];
-    assert_eq!(w["line"], 16);
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0);
+    let dep = &v["recipe"]["dependencies"][1];
+    assert_eq!(dep["name"], "Bzip2_jll");
+    assert_eq!(dep["kind"], "Dependency");
+    assert_eq!(dep["source"], "jll");
+    assert_eq!(dep["compat"], "1.0.8");
+
+    // A warning names file, line, column and construct.
+    let out = repro()
+        .args(["import", "yggdrasil", "--json", &fixture("warnings/build_tarballs.jl")])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let w = v["warnings"].as_array().unwrap().iter().find(|w| w["line"] == 8).unwrap();
     assert_eq!(w["column"], 5);
-    assert_eq!(w["construct"], "Dependency(\"Zlib_jll\")");
-    assert!(w["file"].as_str().unwrap().ends_with("deps/build_tarballs.jl"));
+    assert!(w["construct"].as_str().unwrap().starts_with("ArchiveSource("), "{w}");
+    assert!(w["file"].as_str().unwrap().ends_with("warnings/build_tarballs.jl"));
 }
 
 #[test]
@@ -142,9 +153,7 @@ fn dep_maps_a_jll_to_a_local_recipe_relative_to_the_output() {
         .stderr(predicate::str::contains(
             "note: Dependency `Zlib_jll` is built from the local recipe ../zlib/recipe.toml",
         ))
-        .stderr(predicate::str::contains(
-            "HostBuildDependency `Ninja_jll` is mapped to a recipe dependency",
-        ));
+        .stderr(predicate::str::contains("(0 warnings)"));
     let toml = std::fs::read_to_string(&out).unwrap();
     assert!(toml.contains("recipe = \"../zlib/recipe.toml\""), "{toml}");
     // A malformed --dep is a usage error.
@@ -196,7 +205,8 @@ fn includes_are_confined_to_the_root() {
 }
 
 /// Every real recipe under `recipes/` with both files: importing its `build_tarballs.jl` gives
-/// the committed `recipe.toml` (same name, version, sources, script, platforms, products).
+/// the committed `recipe.toml` (same name, version, sources, script, products; the committed
+/// platforms among the imported ones).
 #[test]
 fn real_recipes_import_to_their_committed_toml() {
     let recipes = repo_root().join("recipes");
@@ -225,7 +235,11 @@ fn real_recipes_import_to_their_committed_toml() {
         assert_eq!(imported.version, committed.version, "{dir_name}");
         assert_eq!(imported.sources, committed.sources, "{dir_name}");
         assert_eq!(imported.script, committed.script, "{dir_name}");
-        assert_eq!(imported.platforms, committed.platforms, "{dir_name}");
+        // The committed recipes target the platforms built here so far, a subset of the ones the
+        // recipe lists.
+        for p in &committed.platforms {
+            assert!(imported.platforms.contains(p), "{dir_name}: {p}");
+        }
         assert_eq!(imported.products, committed.products, "{dir_name}");
         assert_eq!(imported.dependencies, committed.dependencies, "{dir_name}");
         checked.push(dir_name);

@@ -9,7 +9,9 @@ use crate::eval::{Interp, Warning};
 use crate::platform::{BUILDABLE_TRIPLET, Platform};
 use crate::value::{DepValue, Unknown, Value};
 use crate::{ImportError, ImportOptions, ImportResult, ImportWarning, Loc};
-use repro_recipe::{Dependency, NormalizeConfig, Product, Recipe, Source, Version};
+use repro_recipe::{
+    Dependency, DependencyKind, DependencySource, NormalizeConfig, Product, Recipe, Source, Version,
+};
 
 const FIELDS: [&str; 7] =
     ["name", "version", "sources", "script", "platforms", "products", "dependencies"];
@@ -139,10 +141,9 @@ fn header(
         }
     }
     if !skipped.is_empty() {
-        h.push_str(&format!(
-            "#\n# Platforms skipped ({} is the only one built here):\n",
-            BUILDABLE_TRIPLET
-        ));
+        h.push_str(
+            "#\n# Platforms of the recipe that cannot be built here (see `repro platforms`):\n",
+        );
         let mut line = String::from("#  ");
         for (i, t) in skipped.iter().enumerate() {
             let piece = format!(" {}{}", clean(t), if i + 1 < skipped.len() { "," } else { "" });
@@ -401,6 +402,8 @@ impl Ctx<'_> {
         Some(s.strip_prefix("./").map(str::to_owned).unwrap_or(s))
     }
 
+    /// Every platform of the recipe as a triplet with its tags (`x86_64-linux-gnu-cxx11`);
+    /// the ones that cannot be built here are also listed in `skipped`.
     fn platforms(&mut self, v: (Value, Loc), call_loc: Loc) -> Vec<String> {
         let Some(entries) = self.entries("platforms", v.clone()) else {
             self.notes.push(format!(
@@ -408,33 +411,71 @@ impl Ctx<'_> {
             ));
             return vec![BUILDABLE_TRIPLET.to_owned()];
         };
-        let mut buildable: Vec<Platform> = Vec::new();
+        let mut out: Vec<String> = Vec::new();
         for (i, x) in entries.into_iter().enumerate() {
             match x {
-                Value::Platform(p) if p.buildable() => buildable.push(p),
                 Value::Platform(p) => {
-                    let t = p.triplet();
-                    if !self.skipped.contains(&t) {
-                        self.skipped.push(t);
+                    if let Some(t) = self.triplet(&p, v.1)
+                        && !out.contains(&t)
+                    {
+                        out.push(t);
                     }
                 }
                 other => self.omitted("platforms", i, &other, v.1),
             }
         }
-        for p in &buildable {
-            let t = p.triplet();
-            if t != BUILDABLE_TRIPLET {
-                self.notes.push(format!("platform {t} is built as {BUILDABLE_TRIPLET} (the build image's toolchain matches it)"));
-            }
-        }
-        if buildable.is_empty() {
+        if out.is_empty() {
             self.warn(
                 call_loc,
                 String::new(),
-                format!("none of the recipe's platforms is {BUILDABLE_TRIPLET}, the only one built here; the recipe targets it anyway"),
+                format!("the recipe lists no platform; it targets {BUILDABLE_TRIPLET}"),
+            );
+            return vec![BUILDABLE_TRIPLET.to_owned()];
+        }
+        for t in &out {
+            if repro_recipe::platform::buildable(t).is_err() && !self.skipped.contains(t) {
+                self.skipped.push(t.clone());
+            }
+        }
+        if self.skipped.len() == out.len() {
+            self.warn(
+                call_loc,
+                String::new(),
+                format!(
+                    "none of the recipe's {} platforms can be built here (see `repro platforms`)",
+                    out.len()
+                ),
             );
         }
-        vec![BUILDABLE_TRIPLET.to_owned()]
+        out
+    }
+
+    /// The recipe triplet of `p`: with its tags when the recipe format has them, else its base
+    /// triplet with a warning naming the tags that are left out.
+    fn triplet(&mut self, p: &Platform, at: Loc) -> Option<String> {
+        let full = p.triplet();
+        if repro_recipe::validate::platform(&full).is_ok() {
+            return Some(full);
+        }
+        let base = p.base_triplet();
+        match repro_recipe::validate::platform(&base) {
+            Ok(()) => {
+                self.warn(
+                    at,
+                    String::new(),
+                    format!("platform {full} has tags the recipe format cannot hold; it is imported as {base}"),
+                );
+                Some(base)
+            }
+            Err(why) => {
+                self.warn(
+                    at,
+                    String::new(),
+                    format!("platform {full} is not valid here ({why}); it is omitted"),
+                );
+                None
+            }
+        }
     }
 
     fn products(&mut self, v: (Value, Loc)) -> Vec<Product> {
@@ -483,61 +524,79 @@ impl Ctx<'_> {
         out
     }
 
+    /// A `Dependency`-like value as a recipe dependency: a JLL by name (or the local recipe
+    /// `--dep` maps it to), its kind, compat (the build version pinned with `=` when no
+    /// `compat` is given) and platform filter.
     fn dependency(&mut self, d: &DepValue) -> Option<Dependency> {
-        let (kind, name) = (&d.kind, &d.name);
-        // Only dependencies used on the built platform matter.
-        if let Some(ps) = &d.platforms {
-            let used = match ps {
-                Value::Vector(xs) | Value::Tuple(xs) => {
-                    let mut any_unknown = false;
-                    let mut any_buildable = false;
-                    for x in xs {
-                        match x {
-                            Value::Platform(p) => any_buildable |= p.buildable(),
-                            _ => any_unknown = true,
+        let (kind_name, name) = (&d.kind, &d.name);
+        let kind: DependencyKind = kind_name.parse().unwrap_or_default();
+        let platforms = match &d.platforms {
+            None => None,
+            Some(v) => match self.entries("platforms", (v.clone(), d.loc)) {
+                Some(entries) => {
+                    let mut ts = Vec::new();
+                    for x in entries {
+                        if let Value::Platform(p) = x
+                            && let Some(t) = self.triplet(&p, d.loc)
+                            && !ts.contains(&t)
+                        {
+                            ts.push(t);
                         }
                     }
-                    any_buildable || any_unknown
+                    if ts.is_empty() {
+                        self.notes.push(format!(
+                            "{kind_name} `{name}` applies to no platform; it is not imported"
+                        ));
+                        return None;
+                    }
+                    Some(ts)
                 }
-                Value::Platform(p) => p.buildable(),
-                _ => true,
-            };
-            if !used {
-                self.notes.push(format!(
-                    "{kind} `{name}` is only used on other platforms; it is not imported"
-                ));
-                return None;
-            }
-        }
-        if kind == "RuntimeDependency" {
-            self.notes.push(format!(
-                "{kind} `{name}` is needed only at run time; it is recorded here but not imported"
-            ));
-            return None;
-        }
-        match self.opts.deps.get(name) {
-            Some(path) => {
-                if kind == "HostBuildDependency" {
+                None => {
                     self.warn(
                         d.loc,
                         d.text.clone(),
-                        format!("{kind} `{name}` is mapped to a recipe dependency, which installs into the target prefix, not a host prefix"),
+                        format!("the `platforms` filter of {kind_name} `{name}` cannot be evaluated; the dependency applies to every platform"),
                     );
+                    None
                 }
-                self.notes.push(format!("{kind} `{name}` is built from the local recipe {path}"));
-                Some(Dependency::recipe(path.clone()))
-            }
-            None => {
+            },
+        };
+        let compat = match (&d.compat, &d.version) {
+            (Some(Value::Str(c)), _) => Some(c.clone()),
+            (Some(Value::Version(v)), _) => Some(v.to_string()),
+            (Some(other), _) => {
+                let t = other.type_name();
                 self.warn(
                     d.loc,
                     d.text.clone(),
                     format!(
-                        "{kind} `{name}` is not supported: JLL packages are not installed; pass `--dep {name}=path/to/recipe.toml` to build it from a local recipe"
+                        "the `compat` of {kind_name} `{name}` is a {t}, not a string; it is ignored"
                     ),
                 );
-                None
+                d.version.as_ref().map(|v| format!("={v}"))
             }
-        }
+            // The build version without its build metadata (`v"1.2.3+0"`).
+            (None, Some(v)) => Some(format!("={}", v.split('+').next().unwrap_or(v))),
+            (None, None) => None,
+        };
+        let compat = compat.filter(|c| {
+            let ok = c.parse::<repro_recipe::compat::VersionSpec>().is_ok();
+            if !ok {
+                self.notes.push(format!(
+                    "the compat {c:?} of {kind_name} `{name}` is not a Pkg version specification the recipe format takes; it is left out"
+                ));
+            }
+            ok
+        });
+        let source = match self.opts.deps.get(name) {
+            Some(path) => {
+                self.notes
+                    .push(format!("{kind_name} `{name}` is built from the local recipe {path}"));
+                DependencySource::Recipe { path: path.clone() }
+            }
+            None => DependencySource::Jll,
+        };
+        Some(Dependency { name: Some(name.clone()), kind, source, compat, platforms })
     }
 }
 

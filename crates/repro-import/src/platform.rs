@@ -65,8 +65,12 @@ impl Platform {
                 };
                 format!("{}-linux-{libc}{}", self.arch, self.tag("call_abi").unwrap_or(""))
             }
-            "macos" => format!("{}-apple-darwin", self.arch),
-            "freebsd" => format!("{}-unknown-freebsd", self.arch),
+            "macos" => {
+                format!("{}-apple-darwin{}", self.arch, self.tag("os_version").unwrap_or(""))
+            }
+            "freebsd" => {
+                format!("{}-unknown-freebsd{}", self.arch, self.tag("os_version").unwrap_or(""))
+            }
             "windows" => format!("{}-w64-mingw32", self.arch),
             other => format!("{}-{other}", self.arch),
         };
@@ -83,13 +87,30 @@ impl Platform {
         for (k, v) in &self.tags {
             if matches!(
                 k.as_str(),
-                "libc" | "call_abi" | "libgfortran_version" | "cxxstring_abi" | "libstdcxx_version"
+                "libc"
+                    | "call_abi"
+                    | "libgfortran_version"
+                    | "cxxstring_abi"
+                    | "libstdcxx_version"
+                    | "os_version"
             ) {
                 continue;
             }
             s.push_str(&format!("-{k}+{v}"));
         }
         s
+    }
+
+    /// The triplet without tags (`x86_64-linux-gnu`, `armv7l-linux-musleabihf`).
+    pub(crate) fn base_triplet(&self) -> String {
+        let mut base =
+            Platform { arch: self.arch.clone(), os: self.os.clone(), tags: Default::default() };
+        for k in ["libc", "call_abi", "os_version"] {
+            if let Some(v) = self.tag(k) {
+                base.tags.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        base.triplet()
     }
 
     /// Parses a triplet (`x86_64-linux-gnu-cxx11`, `aarch64-apple-darwin20`) as
@@ -122,20 +143,6 @@ impl Platform {
             }
         }
         Some(out)
-    }
-
-    /// Whether repro can build this platform as [`BUILDABLE_TRIPLET`]: x86_64 Linux glibc, with
-    /// at most the tags the build image's toolchain matches (C++11 string ABI, libgfortran 5).
-    pub(crate) fn buildable(&self) -> bool {
-        self.arch == "x86_64"
-            && self.os == "linux"
-            && self.tag("libc") == Some("glibc")
-            && self.tags.iter().all(|(k, v)| match k.as_str() {
-                "libc" => true,
-                "cxxstring_abi" => v == "cxx11",
-                "libgfortran_version" => v.split('.').next() == Some("5"),
-                _ => false,
-            })
     }
 }
 
@@ -219,7 +226,8 @@ mod tests {
         }
         assert!(triplets.contains(&"armv7l-linux-musleabihf".to_owned()));
         assert!(triplets.contains(&"x86_64-w64-mingw32".to_owned()));
-        assert_eq!(ps.iter().filter(|p| p.buildable()).count(), 1);
+        let buildable = |p: &Platform| repro_recipe::platform::buildable(&p.triplet()).is_ok();
+        assert_eq!(ps.iter().filter(|p| buildable(p)).count(), 9);
     }
 
     #[test]
@@ -230,14 +238,21 @@ mod tests {
         ]);
         let t: Vec<String> = ps.iter().map(Platform::triplet).collect();
         assert_eq!(t, ["x86_64-linux-gnu-cxx03", "x86_64-linux-gnu-cxx11", "x86_64-apple-darwin"]);
-        assert!(!ps[0].buildable());
-        assert!(ps[1].buildable());
+        // cxx03 and cxx11 use the same toolchain; the recipe keeps both.
+        let buildable = |p: &Platform| repro_recipe::platform::buildable(&p.triplet()).is_ok();
+        assert!(buildable(&ps[0]) && buildable(&ps[1]) && !buildable(&ps[2]));
         let g = expand_gfortran_versions(vec![Platform::new("x86_64", "linux")]);
         assert_eq!(g.len(), 3);
         assert_eq!(g[2].triplet(), "x86_64-linux-gnu-libgfortran5");
-        assert!(g[2].buildable() && !g[0].buildable());
         let s = Platform::new("x86_64", "linux").with("sanitize", "memory");
         assert_eq!(s.triplet(), "x86_64-linux-gnu-sanitize+memory");
-        assert!(!s.buildable());
+        assert!(!buildable(&s));
+        let mac = Platform::from_triplet("aarch64-apple-darwin20").unwrap();
+        assert_eq!(mac.triplet(), "aarch64-apple-darwin20");
+        assert_eq!(mac.base_triplet(), "aarch64-apple-darwin20");
+        let tagged =
+            Platform::from_triplet("x86_64-linux-gnu-libgfortran5-cxx11-mpi+mpich").unwrap();
+        assert_eq!(tagged.triplet(), "x86_64-linux-gnu-libgfortran5-cxx11-mpi+mpich");
+        assert_eq!(tagged.base_triplet(), "x86_64-linux-gnu");
     }
 }

@@ -2,7 +2,7 @@
 //! warning kind, strict mode, includes, interpolation, and syntax errors.
 
 use super::*;
-use repro_recipe::{Dependency, Product, Source};
+use repro_recipe::{Product, Source};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/import").join(rel)
@@ -58,7 +58,10 @@ fn basic_recipe_converts_without_warnings() {
         rec.script.starts_with("cd $WORKSPACE/srcdir/tinylib-*\n./configure --prefix=${prefix}")
     );
     assert!(rec.script.ends_with("install_license COPYING\n"));
-    assert_eq!(rec.platforms, vec!["x86_64-linux-gnu".to_owned()]);
+    // `supported_platforms()`: all 18, of which 9 cannot be built here.
+    assert_eq!(rec.platforms.len(), 18);
+    assert_eq!(rec.platforms[1], "x86_64-linux-gnu");
+    assert_eq!(r.skipped_platforms.len(), 9);
     assert_eq!(
         rec.products,
         vec![
@@ -88,7 +91,6 @@ fn basic_recipe_converts_without_warnings() {
     assert!(rec.dependencies.is_empty());
     assert_eq!(r.kwargs.get("julia_compat").map(String::as_str), Some("\"1.6\""));
     assert_eq!(r.kwargs.get("preferred_gcc_version").map(String::as_str), Some("v\"8\""));
-    assert_eq!(r.skipped_platforms.len(), 17);
     assert!(!r.skipped_platforms.contains(&"x86_64-linux-gnu".to_owned()));
     // Header comment: provenance and recorded keyword arguments.
     assert!(r.toml.starts_with("# Imported from "));
@@ -156,8 +158,9 @@ fn computed_versions_and_interpolated_urls() {
             .starts_with("UPSTREAM=2.6.4\nNAME=Versioned\ncd $WORKSPACE/srcdir/versioned-*/\n")
     );
     // supported_platforms(; exclude=Sys.iswindows)
-    assert_eq!(r.skipped_platforms.len(), 15);
-    assert!(!r.skipped_platforms.iter().any(|p| p.contains("mingw")));
+    assert_eq!(r.recipe.platforms.len(), 16);
+    assert!(!r.recipe.platforms.iter().any(|p| p.contains("mingw")));
+    assert_eq!(r.skipped_platforms.len(), 9);
 }
 
 #[test]
@@ -182,11 +185,13 @@ fn interpolation_resolved_and_unresolved() {
 
 #[test]
 fn platform_filters() {
+    let platforms = |rel: &str| import(&format!("platforms/{rel}")).recipe.platforms;
     let skipped = |rel: &str| import(&format!("platforms/{rel}")).skipped_platforms;
     assert_eq!(
-        skipped("linux_filter.jl"),
+        platforms("linux_filter.jl"),
         [
             "i686-linux-gnu",
+            "x86_64-linux-gnu",
             "aarch64-linux-gnu",
             "armv6l-linux-gnueabihf",
             "armv7l-linux-gnueabihf",
@@ -194,36 +199,57 @@ fn platform_filters() {
             "riscv64-linux-gnu"
         ]
     );
+    assert_eq!(skipped("linux_filter.jl"), ["armv6l-linux-gnueabihf"]);
     assert_eq!(
-        skipped("filter_bang.jl"),
-        ["aarch64-linux-gnu", "powerpc64le-linux-gnu", "x86_64-linux-musl", "aarch64-linux-musl"]
+        platforms("filter_bang.jl"),
+        [
+            "x86_64-linux-gnu",
+            "aarch64-linux-gnu",
+            "powerpc64le-linux-gnu",
+            "x86_64-linux-musl",
+            "aarch64-linux-musl"
+        ]
     );
-    let ex = skipped("exclude.jl");
-    assert_eq!(ex.len(), 13);
+    let ex = platforms("exclude.jl");
+    assert_eq!(ex.len(), 14);
     assert!(ex.iter().all(|p| !p.contains("apple") && !p.contains("mingw")));
     assert_eq!(skipped("explicit.jl"), ["aarch64-linux-musl", "x86_64-apple-darwin"]);
+    // Expansions keep their tags: both string ABIs of every Linux platform.
     let cxx = import("platforms/cxx.jl");
-    assert_eq!(cxx.skipped_platforms.len(), 23);
-    assert!(cxx.skipped_platforms.contains(&"x86_64-linux-gnu-cxx03".to_owned()));
-    assert!(
-        cxx.notes.iter().any(|n| n.contains("x86_64-linux-gnu-cxx11 is built as x86_64-linux-gnu"))
-    );
-    assert!(cxx.warnings.is_empty());
+    assert_eq!(cxx.recipe.platforms.len(), 24);
+    assert!(cxx.recipe.platforms.contains(&"x86_64-linux-gnu-cxx03".to_owned()));
+    assert!(cxx.recipe.platforms.contains(&"x86_64-linux-gnu-cxx11".to_owned()));
+    assert!(cxx.skipped_platforms.contains(&"aarch64-linux-musl-cxx11".to_owned()));
+    assert!(cxx.warnings.is_empty(), "{:?}", cxx.warnings);
     let gf = import("platforms/gfortran.jl");
-    assert!(gf.skipped_platforms.contains(&"x86_64-linux-gnu-libgfortran4".to_owned()));
-    assert!(!gf.skipped_platforms.iter().any(|p| p.contains("libgfortran3")));
-    assert_eq!(gf.recipe.platforms, ["x86_64-linux-gnu"]);
+    assert!(gf.recipe.platforms.contains(&"x86_64-linux-gnu-libgfortran4".to_owned()));
+    assert!(gf.recipe.platforms.contains(&"x86_64-linux-gnu-libgfortran5".to_owned()));
+    assert!(!gf.recipe.platforms.iter().any(|p| p.contains("libgfortran3")));
 }
 
 #[test]
 fn platforms_that_cannot_be_built_or_evaluated_warn() {
     let w = import("platforms/windows_only.jl");
-    assert_eq!(w.skipped_platforms, ["i686-w64-mingw32", "x86_64-w64-mingw32"]);
+    assert_eq!(w.recipe.platforms, ["i686-w64-mingw32", "x86_64-w64-mingw32"]);
+    assert!(w.skipped_platforms.is_empty() && w.warnings.is_empty(), "{:?}", warnings(&w));
+    let m = import_src(
+        &format!("name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nplatforms = filter(Sys.isapple, supported_platforms())\n{TAIL}"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(m.skipped_platforms, ["x86_64-apple-darwin", "aarch64-apple-darwin"]);
     assert!(
-        has_warning(&w, 3, "none of the recipe's platforms is x86_64-linux-gnu"),
+        has_warning(&m, 8, "none of the recipe's 2 platforms can be built here"),
         "{:?}",
-        warnings(&w)
+        warnings(&m)
     );
+    let a = import_src(
+        &format!("name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nplatforms = [AnyPlatform()]\n{TAIL}"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(a.recipe.platforms, ["x86_64-linux-gnu"]);
+    assert!(a.warnings.is_empty() && a.notes.iter().any(|n| n.contains("AnyPlatform")));
     let u = import("platforms/unknown_filter.jl");
     assert!(has_warning(&u, 2, "unsupported function `has_feature`"), "{:?}", warnings(&u));
     assert!(has_warning(&u, 2, "`platforms` could not be evaluated"), "{:?}", warnings(&u));
@@ -251,10 +277,15 @@ fn includes_and_functions_in_common_files() {
             .starts_with("cd $WORKSPACE/srcdir/libfoo*\nmkdir build && cd build\ncmake ")
     );
     assert!(r.recipe.script.contains("\n    -DCMAKE_BUILD_TYPE=Release \\\n"));
-    // The sanitizer platform pushed in common.jl is skipped, and the dependency only it uses too.
+    // The sanitizer platform pushed in common.jl cannot be built here; the dependency only it
+    // uses keeps that filter.
     assert!(r.skipped_platforms.contains(&"x86_64-linux-gnu-sanitize+memory".to_owned()));
-    assert!(r.recipe.dependencies.is_empty());
-    assert!(r.notes.iter().any(|n| n.contains("LLVMCompilerRT_jll") && n.contains("only used on other platforms")));
+    let dep = &r.recipe.dependencies[0];
+    assert_eq!(dep.name.as_deref(), Some("LLVMCompilerRT_jll"));
+    assert_eq!(
+        dep.platforms.as_deref(),
+        Some(&["x86_64-linux-gnu-sanitize+memory".to_owned()][..])
+    );
     assert_eq!(r.kwargs.get("preferred_llvm_version").map(String::as_str), Some("llvm_version"));
     // `@__DIR__`, `joinpath` and keyword arguments of the shared function.
     let r = import("include/Libfoo/Libfoo@2.2.0/build_tarballs.jl");
@@ -304,7 +335,6 @@ fn every_warning_kind() {
         (31, "several `dir_paths`; only the first one is used"),
         (32, "`FrameworkProduct` is macOS-only"),
         (32, "entry 2 of `products` is omitted"),
-        (36, "Dependency `Zlib_jll` is not supported"),
         (39, "version 3.1.4-rc2 has prerelease or build parts"),
         (40, "another `build_tarballs` call"),
     ];
@@ -335,51 +365,58 @@ fn strict_mode_turns_warnings_into_an_error() {
     let opts = ImportOptions { strict: true, ..Default::default() };
     let err = import_with("warnings/build_tarballs.jl", &opts).unwrap_err();
     let ImportError::Strict { warnings, .. } = &err else { panic!("{err}") };
-    assert_eq!(warnings.len(), 17);
-    assert!(err.to_string().contains("17 warnings in strict mode"));
+    assert_eq!(warnings.len(), 16);
+    assert!(err.to_string().contains("16 warnings in strict mode"));
     // A clean recipe passes strict mode.
     assert!(import_with("basic/build_tarballs.jl", &opts).is_ok());
 }
 
 #[test]
-fn dependencies_warn_unless_mapped() {
+fn dependencies_map_kind_compat_and_platforms() {
+    use repro_recipe::{DependencyKind, DependencySource};
     let r = import("deps/build_tarballs.jl");
-    for (line, name) in [(16, "Zlib_jll"), (17, "Bzip2_jll"), (18, "XZ_jll"), (19, "Ninja_jll")] {
-        assert!(
-            has_warning(&r, line, &format!("`{name}` is not supported")),
-            "{name}: {:?}",
-            warnings(&r)
-        );
-    }
-    assert_eq!(r.warnings.len(), 4);
-    assert!(r.notes.iter().any(|n| n.contains("RuntimeDependency `Libiconv_jll`")));
-    assert!(r.notes.iter().any(|n| n.contains("`Glibc_only_jll` is only used on other platforms")));
-    assert!(r.recipe.dependencies.is_empty());
+    assert!(r.warnings.is_empty(), "{:?}", warnings(&r));
+    let d = &r.recipe.dependencies;
+    let summary: Vec<(Option<&str>, DependencyKind, Option<&str>)> =
+        d.iter().map(|d| (d.name.as_deref(), d.kind, d.compat.as_deref())).collect();
+    assert_eq!(
+        summary,
+        [
+            (Some("Zlib_jll"), DependencyKind::Dependency, None),
+            (Some("Bzip2_jll"), DependencyKind::Dependency, Some("1.0.8")),
+            (Some("XZ_jll"), DependencyKind::BuildDependency, None),
+            (Some("Ninja_jll"), DependencyKind::HostBuildDependency, None),
+            (Some("Libiconv_jll"), DependencyKind::RuntimeDependency, None),
+            (Some("Glibc_only_jll"), DependencyKind::Dependency, None),
+        ]
+    );
+    assert!(d.iter().all(|d| d.source == DependencySource::Jll));
+    assert_eq!(d[5].platforms.as_ref().unwrap().len(), 5);
+    assert!(d[5].platforms.as_ref().unwrap().iter().all(|p| p.contains("musl")));
+    assert!(d[..5].iter().all(|d| d.platforms.is_none()));
 
+    // `--dep` maps a JLL to a local recipe; the kind stays.
     let mut deps = BTreeMap::new();
-    for (k, v) in [
-        ("Zlib_jll", "../zlib/recipe.toml"),
-        ("Bzip2_jll", "../bzip2/recipe.toml"),
-        ("XZ_jll", "../xz/recipe.toml"),
-        ("Ninja_jll", "../ninja/recipe.toml"),
-    ] {
-        deps.insert(k.to_owned(), v.to_owned());
-    }
+    deps.insert("Ninja_jll".to_owned(), "../ninja/recipe.toml".to_owned());
     let opts = ImportOptions { deps, ..Default::default() };
     let r = import_with("deps/build_tarballs.jl", &opts).unwrap();
-    assert_eq!(
-        r.recipe.dependencies,
-        [
-            "../zlib/recipe.toml",
-            "../bzip2/recipe.toml",
-            "../xz/recipe.toml",
-            "../ninja/recipe.toml"
-        ]
-        .map(Dependency::recipe)
+    let ninja = &r.recipe.dependencies[3];
+    assert_eq!(ninja.source, DependencySource::Recipe { path: "../ninja/recipe.toml".into() });
+    assert_eq!(ninja.kind, DependencyKind::HostBuildDependency);
+    assert!(r.notes.iter().any(|n| n.contains("built from the local recipe ../ninja/recipe.toml")));
+
+    // Build versions pin the dependency; `compat` wins when both are given.
+    let main = format!(
+        "name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nplatforms = [Platform(\"x86_64\", \"linux\")]\nproducts = Product[]\ndependencies = [\n  Dependency(\"A_jll\", v\"1.2.3+0\"),\n  Dependency(PackageSpec(name=\"B_jll\", uuid=\"6e34b625-4abd-537c-b88f-471c36dfa7a0\", version=v\"2.0.1\")),\n  BuildDependency(get_addable_spec(\"C_jll\", v\"3.1.0\"); compat=\"~3.1\"),\n  Dependency(\"D_jll\"; platforms=[Platform(\"x86_64\", \"linux\"; cxxstring_abi=\"cxx11\")]),\n]\nbuild_tarballs(ARGS, name, version, sources, script, platforms, products, dependencies)\n"
     );
-    // Only the host build dependency still warns: it lands in the target prefix.
-    assert_eq!(warnings(&r).len(), 1, "{:?}", warnings(&r));
-    assert!(has_warning(&r, 19, "installs into the target prefix"));
+    let r = import_src(&main, &[]).unwrap();
+    let compat: Vec<Option<&str>> =
+        r.recipe.dependencies.iter().map(|d| d.compat.as_deref()).collect();
+    assert_eq!(compat, [Some("=1.2.3"), Some("=2.0.1"), Some("~3.1"), None]);
+    assert_eq!(
+        r.recipe.dependencies[3].platforms.as_deref(),
+        Some(&["x86_64-linux-gnu-cxx11".to_owned()][..])
+    );
 }
 
 #[test]
@@ -465,13 +502,8 @@ fn modules_have_their_own_scope_and_functions() {
     let r = import_src(&main, &[("m.jl", module)]).unwrap();
     assert_eq!(r.recipe.version.to_string(), "1.3.0");
     // The module's `supported_platforms` tagged its platforms; BinaryBuilder's is unchanged.
-    assert_eq!(r.skipped_platforms.len(), 2, "{:?}", r.skipped_platforms);
-    assert!(r.skipped_platforms[1].contains("cuda+1.3"), "{:?}", r.skipped_platforms);
-    assert!(
-        r.warnings.iter().all(|w| w.message.contains("none of the recipe's platforms")),
-        "{:?}",
-        r.warnings
-    );
+    assert_eq!(r.recipe.platforms, ["x86_64-linux-gnu-cuda+1.2", "x86_64-linux-gnu-cuda+1.3"]);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
 
 #[test]

@@ -36,7 +36,8 @@ pub(crate) enum Value {
     Source(Source, Loc),
     Product(Product),
     Dep(Rc<DepValue>),
-    PackageSpec(String),
+    /// `PackageSpec(name=..., version=...)`: the name and the version, if given.
+    PackageSpec(String, Option<String>),
     /// A built-in function (`supported_platforms`, `Sys.islinux`, ...).
     Builtin(String),
     /// A type name (`Dependency`, `Product`, `Platform`, ...); callable as a constructor.
@@ -78,6 +79,11 @@ pub(crate) struct DepValue {
     pub(crate) name: String,
     /// `platforms=` when given.
     pub(crate) platforms: Option<Value>,
+    /// `compat="..."` when given.
+    pub(crate) compat: Option<Value>,
+    /// The version to build with: the second positional argument (`build_version`) or the
+    /// `PackageSpec`'s `version`.
+    pub(crate) version: Option<String>,
     /// The source text of the whole constructor call.
     pub(crate) text: String,
     pub(crate) loc: Loc,
@@ -171,7 +177,7 @@ impl Value {
             Value::Source(..) => "source".into(),
             Value::Product(..) => "product".into(),
             Value::Dep(d) => d.kind.clone(),
-            Value::PackageSpec(_) => "PackageSpec".into(),
+            Value::PackageSpec(..) => "PackageSpec".into(),
             Value::Builtin(n) => format!("function `{n}`"),
             Value::Type(n) => format!("type `{n}`"),
             Value::Module(n) => format!("module `{n}`"),
@@ -239,7 +245,7 @@ impl Value {
                 true
             }
             (Pair(a1, a2), Pair(b1, b2)) => a1.julia_eq(b1)? && a2.julia_eq(b2)?,
-            (PackageSpec(a), PackageSpec(b)) => a == b,
+            (PackageSpec(a, x), PackageSpec(b, y)) => a == b && x == y,
             (Type(a), Type(b)) | (Builtin(a), Builtin(b)) | (Module(a), Module(b)) => a == b,
             (Args, Args) => true,
             (

@@ -106,10 +106,9 @@ fn yggdrasil(
         }
         if !result.skipped_platforms.is_empty() {
             eprintln!(
-                "note: {} platform{} skipped (only {} is built here)",
+                "note: {} of the recipe's platform{} cannot be built here (see `repro platforms`)",
                 result.skipped_platforms.len(),
                 if result.skipped_platforms.len() == 1 { "" } else { "s" },
-                import::BUILDABLE_PLATFORM
             );
         }
     }

@@ -55,7 +55,7 @@ pub(crate) static BINARYBUILDER: &[Builtin] = &[
     Builtin::function("get_addable_spec", |c| c.addable_spec()),
     Builtin::constructor("Platform", |c| c.platform()),
     Builtin::abstract_type("AbstractPlatform"),
-    Builtin::abstract_type("AnyPlatform"),
+    Builtin::constructor("AnyPlatform", |c| c.any_platform()),
     Builtin::constructor("Linux", |c| c.platform()),
     Builtin::constructor("MacOS", |c| c.platform()),
     Builtin::constructor("Windows", |c| c.platform()),
@@ -289,14 +289,45 @@ impl Call<'_, '_> {
         let n = self
             .take_kw("name")
             .or_else(|| if self.pos.is_empty() { None } else { Some(self.pos.remove(0)) });
-        for k in ["uuid", "version", "rev", "url", "path"] {
-            let _ = self.take_kw(k);
+        let version = match self.take_kw("version") {
+            None | Some(Value::Nothing) => None,
+            Some(Value::Version(v)) => Some(v.to_string()),
+            Some(Value::Str(s)) => Some(s),
+            Some(other) => {
+                let t = other.type_name();
+                return self.fail(format!("`PackageSpec(version=...)` is a {t}, not a version"));
+            }
+        };
+        // The UUID names the same package; `rev`, `url` and `path` point Pkg at a development
+        // copy, which a JLL dependency does not use.
+        for k in ["uuid", "rev", "url", "path"] {
+            if self.take_kw(k).is_some() && k != "uuid" {
+                let msg = format!(
+                    "`PackageSpec({k}=...)` is not used: JLL dependencies are resolved by name and version"
+                );
+                self.it.warn_at(self.e, msg);
+            }
         }
         self.leftover_kwargs();
         match n {
-            Some(Value::Str(s)) => Ok(Value::PackageSpec(s)),
+            Some(Value::Str(s)) => Ok(Value::PackageSpec(s, version)),
             _ => self.fail("`PackageSpec` needs `name = \"...\"`"),
         }
+    }
+
+    /// `AnyPlatform()`: a platform-independent artifact, built here on the native platform.
+    pub(super) fn any_platform(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(0, 0) {
+            return r;
+        }
+        let note = format!(
+            "`AnyPlatform()` (a platform-independent artifact) is imported as {}",
+            platform::BUILDABLE_TRIPLET
+        );
+        if !self.it.notes.contains(&note) {
+            self.it.notes.push(note);
+        }
+        Ok(Value::Platform(Platform::new("x86_64", "linux")))
     }
 
     /// `get_addable_spec(name, version)`: BinaryBuilder's registry lookup of a JLL version,
@@ -306,7 +337,13 @@ impl Call<'_, '_> {
             return r;
         }
         match &self.pos[0] {
-            Value::Str(s) => Ok(Value::PackageSpec(s.clone())),
+            Value::Str(s) => {
+                let v = match &self.pos[1] {
+                    Value::Version(v) => Some(v.to_string()),
+                    _ => None,
+                };
+                Ok(Value::PackageSpec(s.clone(), v))
+            }
             _ => self.fail("`get_addable_spec` needs a package name"),
         }
     }
@@ -509,21 +546,44 @@ impl Call<'_, '_> {
         if let Some(r) = self.arity(1, 2) {
             return r;
         }
-        let name = match &self.pos[0] {
-            Value::Str(s) | Value::PackageSpec(s) => s.clone(),
+        let (name, mut version) = match &self.pos[0] {
+            Value::Str(s) => (s.clone(), None),
+            Value::PackageSpec(s, v) => (s.clone(), v.clone()),
             other => {
                 let t = other.type_name();
                 return self
                     .fail(format!("`{kind}` needs a package name or `PackageSpec`, found a {t}"));
             }
         };
+        // `Dependency(name, build_version)`.
+        match self.pos.get(1).cloned().or_else(|| self.take_kw("build_version")) {
+            None | Some(Value::Nothing) => {}
+            Some(Value::Version(v)) => version = Some(v.to_string()),
+            Some(Value::Str(s)) => version = Some(s),
+            Some(other) => {
+                let t = other.type_name();
+                self.it.warn_at(
+                    self.e,
+                    format!("the build version of `{name}` is a {t}, not a version; it is ignored"),
+                );
+            }
+        }
         let platforms = self.take_kw("platforms");
-        for k in ["compat", "build_version", "top_level"] {
-            let _ = self.take_kw(k);
+        let compat = self.take_kw("compat");
+        if self.take_kw("top_level").is_some() {
+            self.it.notes.push(format!("`top_level` of the dependency `{name}` is ignored"));
         }
         self.leftover_kwargs();
         let text = self.it.snippet(self.e);
-        Ok(Value::Dep(Rc::new(DepValue { kind, name, platforms, text, loc: self.e.loc })))
+        Ok(Value::Dep(Rc::new(DepValue {
+            kind,
+            name,
+            platforms,
+            compat,
+            version,
+            text,
+            loc: self.e.loc,
+        })))
     }
 }
 
