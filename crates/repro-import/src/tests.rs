@@ -406,10 +406,8 @@ fn dependencies_map_kind_compat_and_platforms() {
     assert!(r.notes.iter().any(|n| n.contains("built from the local recipe ../ninja/recipe.toml")));
 
     // Build versions pin the dependency; `compat` wins when both are given.
-    let main = format!(
-        "name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nplatforms = [Platform(\"x86_64\", \"linux\")]\nproducts = Product[]\ndependencies = [\n  Dependency(\"A_jll\", v\"1.2.3+0\"),\n  Dependency(PackageSpec(name=\"B_jll\", uuid=\"6e34b625-4abd-537c-b88f-471c36dfa7a0\", version=v\"2.0.1\")),\n  BuildDependency(get_addable_spec(\"C_jll\", v\"3.1.0\"); compat=\"~3.1\"),\n  Dependency(\"D_jll\"; platforms=[Platform(\"x86_64\", \"linux\"; cxxstring_abi=\"cxx11\")]),\n]\nbuild_tarballs(ARGS, name, version, sources, script, platforms, products, dependencies)\n"
-    );
-    let r = import_src(&main, &[]).unwrap();
+    let main = "name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nplatforms = [Platform(\"x86_64\", \"linux\")]\nproducts = Product[]\ndependencies = [\n  Dependency(\"A_jll\", v\"1.2.3+0\"),\n  Dependency(PackageSpec(name=\"B_jll\", uuid=\"6e34b625-4abd-537c-b88f-471c36dfa7a0\", version=v\"2.0.1\")),\n  BuildDependency(get_addable_spec(\"C_jll\", v\"3.1.0\"); compat=\"~3.1\"),\n  Dependency(\"D_jll\"; platforms=[Platform(\"x86_64\", \"linux\"; cxxstring_abi=\"cxx11\")]),\n]\nbuild_tarballs(ARGS, name, version, sources, script, platforms, products, dependencies)\n";
+    let r = import_src(main, &[]).unwrap();
     let compat: Vec<Option<&str>> =
         r.recipe.dependencies.iter().map(|d| d.compat.as_deref()).collect();
     assert_eq!(compat, [Some("=1.2.3"), Some("=2.0.1"), Some("~3.1"), None]);
