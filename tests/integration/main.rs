@@ -8,6 +8,7 @@ mod support;
 mod batch;
 mod build;
 mod check;
+mod deps;
 mod diff;
 mod fetch;
 mod hash;

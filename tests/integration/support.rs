@@ -76,8 +76,16 @@ pub fn json_report(out: &std::process::Output) -> (i32, serde_json::Value) {
 
 /// Sends SIGINT to `child` and waits (at most a minute) for it to exit.
 pub fn interrupt_and_wait(child: &mut std::process::Child) -> std::process::ExitStatus {
+    signal_and_wait(child, "INT")
+}
+
+/// Sends `SIG<signal>` to `child` and waits (at most a minute) for it to exit.
+pub fn signal_and_wait(child: &mut std::process::Child, signal: &str) -> std::process::ExitStatus {
     use std::time::{Duration, Instant};
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -86,7 +94,7 @@ pub fn interrupt_and_wait(child: &mut std::process::Child) -> std::process::Exit
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("repro did not stop after SIGINT");
+            panic!("repro did not stop after SIG{signal}");
         }
         std::thread::sleep(Duration::from_millis(100));
     }

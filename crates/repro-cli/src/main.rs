@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod signals;
 mod ui;
 
 /// Exit code: success / reproducible.

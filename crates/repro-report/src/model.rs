@@ -560,6 +560,49 @@ pub struct CheckSection {
     /// ran with networking disabled.
     #[serde(default)]
     pub network: bool,
+    /// Every dependency of the recipe for this target (direct and transitive), how it was
+    /// resolved and its tree hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<DependencyInfo>,
+    /// Files that came from a dependency and that a build changed: they stay in the artifact
+    /// (unchanged dependency files are removed after the build).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependency_files_changed: Vec<String>,
+}
+
+/// One dependency of a build.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DependencyInfo {
+    /// The JLL name as the recipe gives it (`Ogg_jll`).
+    pub name: String,
+    /// `dependency`, `build-dependency`, `host-build-dependency` or `runtime-dependency`.
+    pub kind: String,
+    /// The platform the dependency was resolved for (the host's for host build dependencies).
+    pub target: String,
+    /// `recipe` (built by repro), `artifact` (a prebuilt tarball) or `jll` (a JLL registry's
+    /// `Artifacts.toml`); `not-installed` for runtime dependencies.
+    pub resolved: String,
+    /// The recipe path, the tarball URL, or the `Artifacts.toml` that gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Julia's `git-tree-sha1` of the installed tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_tree_sha1: Option<String>,
+    /// sha256 of the tarball.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Names of the dependencies that need this one (empty for a direct dependency).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_by: Vec<String>,
+    /// Taken from the dependency cache rather than built or fetched in this run.
+    #[serde(default)]
+    pub cached: bool,
+    /// With `check --deps`: whether this dependency itself builds reproducibly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproducible: Option<bool>,
+    /// With `check --deps`: the files that differ between its two builds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differing: Vec<String>,
 }
 
 /// Recipe identity.

@@ -234,6 +234,12 @@ impl BuildEnv {
         format!("{}/destdir", self.workspace)
     }
 
+    /// `${host_prefix}`: `$WORKSPACE/x86_64-linux-gnu/destdir` for every target (the build
+    /// machine's prefix; `HostBuildDependency` installs go there).
+    pub fn host_prefix(&self) -> String {
+        format!("{}/{NATIVE_TARGET}/destdir", self.workspace)
+    }
+
     /// `$WORKSPACE/srcdir`.
     pub fn srcdir(&self) -> String {
         format!("{}/srcdir", self.workspace)
@@ -325,10 +331,10 @@ impl BuildEnv {
             format!("{prefix}/lib/pkgconfig:{prefix}/lib64/pkgconfig:{prefix}/share/pkgconfig"),
         );
         set("LD_LIBRARY_PATH", format!("{prefix}/lib64:{prefix}/lib"));
-        // Native builds share one prefix for host and target; cross builds get BinaryBuilder's
-        // separate host prefix for tools that must run on the build machine.
-        let host_prefix =
-            if native { prefix.clone() } else { format!("{ws}/{NATIVE_TARGET}/destdir") };
+        // BinaryBuilder's separate host prefix, for tools that must run on the build machine
+        // (HostBuildDependency installs go there); separate for native builds too, so host
+        // tools never end up in the artifact.
+        let host_prefix = self.host_prefix();
         set("host_bindir", format!("{host_prefix}/bin"));
         set("host_libdir", format!("{host_prefix}/lib"));
         set("host_includedir", format!("{host_prefix}/include"));
@@ -487,7 +493,8 @@ mod tests {
         let n = e.variables("Ogg", "x86_64-linux-gnu");
         assert_eq!(n["PATH"], IMAGE_PATH);
         assert_eq!(n["HOSTCC"], "cc");
-        assert_eq!(n["host_prefix"], n["prefix"]);
+        assert_eq!(n["host_prefix"], "/workspace/x86_64-linux-gnu/destdir");
+        assert_ne!(n["host_prefix"], n["prefix"]);
         assert_eq!(n["libdir"], "/workspace/destdir/lib");
     }
 

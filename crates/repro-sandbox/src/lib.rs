@@ -13,6 +13,7 @@
 pub mod defs;
 pub mod env;
 pub mod error;
+pub mod fake;
 pub mod image;
 pub mod lock;
 pub mod runner;
@@ -27,4 +28,7 @@ pub use image::{
     ensure_pinned_image, image_state, list_images,
 };
 pub use lock::{ImageLock, PackageChange};
-pub use runner::{BuildOutput, BuildSpec, DockerRunner, PhaseTime, connect_docker};
+pub use runner::{
+    BuildOutput, BuildSpec, DockerRunner, Install, InstallInto, PhaseTime, Runner, connect_docker,
+};
+pub use tokio_util::sync::CancellationToken;

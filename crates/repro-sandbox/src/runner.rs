@@ -7,8 +7,9 @@
 //!
 //! Cleanup: every container is removed on every path. `run_build` owns a [`ContainerGuard`] and
 //! awaits its removal after the build body finishes, whether it succeeded, the script failed, it
-//! timed out, or a tool error occurred; the body is raced against Ctrl-C (`tokio::signal::ctrl_c`),
-//! which also ends in the awaited removal. If the `run_build` future itself is dropped (a caller
+//! timed out, or a tool error occurred; the body is raced against the spec's cancellation token
+//! (owned by the caller: the CLI cancels it on SIGINT, SIGTERM and SIGHUP), which also ends in the
+//! awaited removal. The library installs no signal handler. If the `run_build` future itself is dropped (a caller
 //! gave up on it), the guard's `Drop` spawns the removal on the runtime. Containers carry the
 //! labels `io.repro.managed=1`, `io.repro.run=<run id>` and `io.repro.build=<label>`, so
 //! [`DockerRunner::remove_leftovers`] can find anything a killed process left behind.
@@ -30,6 +31,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 use repro_events::{Event, Sink, Stream as OutStream};
+use tokio_util::sync::CancellationToken;
 
 use crate::env::{
     ASLR_UNAVAILABLE_MARKER, BuildEnv, CONTROL_DIR, LAUNCHER_PATH, SCRIPT_PATH,
@@ -80,6 +82,72 @@ pub struct BuildSpec {
     pub pids_limit: Option<i64>,
     /// Where `$prefix` is unpacked (must not exist, or be empty). Its parent is created.
     pub out_dir: PathBuf,
+    /// Dependency trees installed before the build (uploaded with the sources; no bind mounts).
+    pub installs: Vec<Install>,
+    /// Cancels the build: the container is killed and removed, and the build returns
+    /// [`SandboxError::Interrupted`]. The caller owns it (the CLI maps signals to it).
+    pub cancel: CancellationToken,
+}
+
+/// Where an installed dependency tree goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstallInto {
+    /// `${prefix}` (`Dependency`, `BuildDependency`).
+    Prefix,
+    /// `${host_prefix}` (`HostBuildDependency`).
+    HostPrefix,
+}
+
+/// A dependency's unpacked tree, copied into the build's prefix or host prefix before the
+/// script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Install {
+    /// The name of the dependency (for messages).
+    pub name: String,
+    /// A host directory (files, directories and symlinks only).
+    pub tree: PathBuf,
+    pub into: InstallInto,
+}
+
+/// Something that runs builds: the Docker runner, or [`crate::fake::FakeRunner`] in tests of
+/// the orchestration.
+pub trait Runner: Send + Sync {
+    /// Runs one build; the same contract as [`DockerRunner::run_build`].
+    fn run<'a>(
+        &'a self,
+        spec: &'a BuildSpec,
+        sink: Sink,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<BuildOutput, SandboxError>> + Send + 'a>,
+    >;
+
+    /// Removes everything this runner's builds may have left (containers of this run).
+    fn cleanup(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, SandboxError>> + Send + '_>>
+    {
+        Box::pin(async { Ok(0) })
+    }
+}
+
+impl Runner for DockerRunner {
+    fn run<'a>(
+        &'a self,
+        spec: &'a BuildSpec,
+        sink: Sink,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<BuildOutput, SandboxError>> + Send + 'a>,
+    > {
+        Box::pin(self.run_build(spec, sink))
+    }
+
+    fn cleanup(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, SandboxError>> + Send + '_>>
+    {
+        Box::pin(self.remove_leftovers())
+    }
 }
 
 /// Time spent in one phase of a build.
@@ -229,7 +297,7 @@ impl DockerRunner {
         let mut phases = Vec::new();
         let result = tokio::select! {
             r = self.run_inner(spec, &sink, &guard, &mut phases) => r,
-            _ = tokio::signal::ctrl_c() => Err(SandboxError::Interrupted { label: spec.label.clone() }),
+            _ = spec.cancel.cancelled() => Err(SandboxError::Interrupted { label: spec.label.clone() }),
         };
         let t = Instant::now();
         let container_id = guard.remove().await.unwrap_or_default();
@@ -468,9 +536,10 @@ impl DockerRunner {
     async fn upload(&self, id: &str, spec: &BuildSpec) -> Result<(), SandboxError> {
         let (writer, stream) = ChannelWriter::pair(8, 256 << 10);
         let (srcdir, env, script) = (spec.srcdir.clone(), spec.env.clone(), spec.script.clone());
+        let installs = spec.installs.clone();
         let producer = tokio::task::spawn_blocking(move || {
             let mut writer = Some(writer);
-            let res = write_upload_tar(&mut writer, &srcdir, &env, &script);
+            let res = write_upload_tar(&mut writer, &srcdir, &env, &script, &installs);
             match (res, writer) {
                 (Ok(()), Some(w)) => w.finish().map_err(|e| SandboxError::io("<upload stream>")(e)),
                 (Ok(()), None) => Ok(()),
@@ -731,6 +800,7 @@ fn write_upload_tar(
     srcdir: &Path,
     env: &BuildEnv,
     script: &str,
+    installs: &[Install],
 ) -> Result<(), SandboxError> {
     let w = writer.take().expect("writer");
     let mut b = tar::Builder::new(w);
@@ -757,6 +827,25 @@ fn write_upload_tar(
     )
     .map_err(werr)?;
     append_tree(&mut b, srcdir, &format!("{ws}/srcdir"), env, 0)?;
+    // Dependencies: `${prefix}` gets Dependency/BuildDependency trees, `${host_prefix}`
+    // HostBuildDependency trees. Later trees overwrite earlier ones file by file, as
+    // BinaryBuilder's symlinking does.
+    let host = env.host_prefix();
+    let host = host.trim_start_matches('/');
+    if installs.iter().any(|i| i.into == InstallInto::HostPrefix) {
+        let mut acc = String::new();
+        for c in host.split('/').skip(ws.split('/').count()) {
+            acc = if acc.is_empty() { format!("{ws}/{c}") } else { format!("{acc}/{c}") };
+            append_dir(&mut b, &format!("{acc}/"), 0o755, env.uid, env.gid, 0).map_err(werr)?;
+        }
+    }
+    for i in installs {
+        let into = match i.into {
+            InstallInto::Prefix => format!("{ws}/destdir"),
+            InstallInto::HostPrefix => host.to_owned(),
+        };
+        append_tree(&mut b, &i.tree, &into, env, 0)?;
+    }
     let ctl = CONTROL_DIR.trim_start_matches('/');
     append_dir(&mut b, &format!("{ctl}/"), 0o755, 0, 0, 0).map_err(werr)?;
     let launcher = env.launcher();

@@ -51,6 +51,8 @@ fn spec(
         memory_bytes: Some(1 << 30),
         pids_limit: Some(1024),
         out_dir: out.to_owned(),
+        installs: Vec::new(),
+        cancel: Default::default(),
     }
 }
 

@@ -343,6 +343,7 @@ pub async fn run_checks(
         let mut copts = template.clone();
         copts.recipe = bj.recipe_path.clone();
         copts.platform = bj.platform.clone();
+        copts.cancel = cancel.clone();
         if let Some(k) = &template.keep {
             copts.keep = Some(k.join(&bj.job.id));
         }

@@ -19,8 +19,8 @@ use repro_events::{Event, Sink};
 use repro_recipe::platform::{self, Family, Platform};
 use repro_recipe::{Product, Recipe};
 use repro_sandbox::{
-    BuildEnv, BuildOutput, BuildSpec, DockerRunner, ImageLock, ImageRef, NATIVE_TARGET,
-    SandboxError,
+    BuildEnv, BuildOutput, BuildSpec, CancellationToken, ImageLock, ImageRef, Install, InstallInto,
+    NATIVE_TARGET, Runner, SandboxError,
 };
 use repro_sources::{FetchConfig, FetchedSource, Fetcher};
 
@@ -75,6 +75,15 @@ pub enum BuildError {
     /// A background task panicked or was cancelled.
     #[error("internal error: {0}")]
     Task(String),
+    /// A dependency could not be resolved, built or fetched.
+    #[error(transparent)]
+    Deps(Box<crate::graph::GraphError>),
+}
+
+impl From<crate::graph::GraphError> for BuildError {
+    fn from(e: crate::graph::GraphError) -> Self {
+        BuildError::Deps(Box::new(e))
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
@@ -273,6 +282,11 @@ pub struct RunRequest<'a> {
     /// The tarballs go here (created).
     pub products_dir: PathBuf,
     pub limits: Limits,
+    /// Dependency trees installed before the build; the unchanged files of those installed into
+    /// `${prefix}` are removed afterwards ([`crate::graph::remove_dependency_files`]).
+    pub installs: Vec<Install>,
+    /// Cancels the build (the CLI owns it).
+    pub cancel: CancellationToken,
 }
 
 /// A finished build: the artifact, its hashes and everything needed to compare it.
@@ -299,11 +313,15 @@ pub struct BuildResult {
     pub output: BuildOutput,
     /// Time spent packing both tarballs.
     pub pack_duration: Duration,
+    /// Files that came from a dependency and that the build changed (they stay in the artifact).
+    pub dependency_files_changed: Vec<String>,
+    /// Every dependency, how it was resolved and its tree hash (filled by [`build_recipe`]).
+    pub dependencies: Vec<repro_report::DependencyInfo>,
 }
 
 /// Runs one build of a prepared recipe and packs its artifact.
 pub async fn run_prepared(
-    runner: &DockerRunner,
+    runner: &dyn Runner,
     req: RunRequest<'_>,
     sink: Sink,
 ) -> Result<BuildResult, BuildError> {
@@ -321,8 +339,29 @@ pub async fn run_prepared(
         memory_bytes: req.limits.memory_bytes,
         pids_limit: req.limits.pids_limit,
         out_dir: req.prefix_dir.clone(),
+        installs: req.installs.clone(),
+        cancel: req.cancel.clone(),
     };
-    let output = runner.run_build(&spec, sink.clone()).await?;
+    let output = runner.run(&spec, sink.clone()).await?;
+    // The artifact holds only the recipe's own files (BinaryBuilder's cleanup_dependencies).
+    let trees: Vec<PathBuf> = req
+        .installs
+        .iter()
+        .filter(|i| i.into == InstallInto::Prefix)
+        .map(|i| i.tree.clone())
+        .collect();
+    let dependency_files_changed = if trees.is_empty() {
+        Vec::new()
+    } else {
+        let prefix = output.prefix.clone();
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&Path> = trees.iter().map(PathBuf::as_path).collect();
+            crate::graph::remove_dependency_files(&prefix, &refs)
+                .map_err(|source| BuildError::Io { path: prefix.clone(), source })
+        })
+        .await
+        .map_err(|e| BuildError::Task(e.to_string()))??
+    };
     check_products(&req.label, &recipe.products, &output.prefix, &req.prepared.target)?;
 
     sink.emit(Event::BuildPhase { build: req.label.clone(), phase: "pack".into() });
@@ -355,6 +394,8 @@ pub async fn run_prepared(
         image: req.image,
         output,
         pack_duration,
+        dependency_files_changed,
+        dependencies: Vec::new(),
     })
 }
 
@@ -393,18 +434,23 @@ pub struct BuildOptions {
     pub limits: Limits,
     /// The image lock (default: the target family's pin, see [`image_lock_for`]).
     pub lock: Option<PathBuf>,
+    /// Where dependencies are found, and `--rebuild-deps`.
+    pub deps: crate::deps::DepConfig,
+    /// Dependency builds at once.
+    pub jobs: usize,
+    /// Cancels everything (the CLI owns it).
+    pub cancel: CancellationToken,
 }
 
 /// Loads, fetches, builds and packs one recipe.
 pub async fn build_recipe(opts: &BuildOptions, sink: Sink) -> Result<BuildResult, BuildError> {
     // The target decides the image: pick it before fetching, so a missing image stops early.
     let target = {
-        let recipe = repro_recipe::load(&opts.recipe)?;
+        let recipe = crate::recipe_input::load_recipe_quiet(&opts.recipe)?.recipe;
         choose_target(&recipe, opts.platform.as_deref())?
     };
-    let lock = image_lock_for(&target, opts.lock.as_deref())?;
-    let runner = DockerRunner::connect().await?;
-    let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
+    let backend = crate::graph::Backend::docker(opts.lock.clone()).await?;
+    let image = backend.image_for(&target).await?;
 
     let (recipe, platform, fetch, s) =
         (opts.recipe.clone(), opts.platform.clone(), opts.fetch.clone(), sink.clone());
@@ -418,6 +464,17 @@ pub async fn build_recipe(opts: &BuildOptions, sink: Sink) -> Result<BuildResult
     .await
     .map_err(|e| BuildError::Task(e.to_string()))??;
 
+    let ctx = crate::graph::DepContext {
+        backend: &backend,
+        fetch: &opts.fetch,
+        config: &opts.deps,
+        limits: opts.limits.clone(),
+        jobs: opts.jobs,
+        cancel: opts.cancel.clone(),
+        sink: sink.clone(),
+    };
+    let deps = crate::graph::prepare_deps(&prepared.recipe, &prepared.target, &ctx).await?;
+
     let env = opts.env.clone().unwrap_or_else(|| prepared.default_env());
     let req = RunRequest {
         prepared: &prepared,
@@ -428,8 +485,12 @@ pub async fn build_recipe(opts: &BuildOptions, sink: Sink) -> Result<BuildResult
         prefix_dir: opts.work_dir.join("prefix"),
         products_dir: opts.products_dir.clone(),
         limits: opts.limits.clone(),
+        installs: deps.installs(),
+        cancel: opts.cancel.clone(),
     };
-    run_prepared(&runner, req, sink).await
+    let mut result = run_prepared(backend.runner(), req, sink).await?;
+    result.dependencies = deps.infos();
+    Ok(result)
 }
 
 #[cfg(test)]

@@ -23,15 +23,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use repro_events::{Event, Level, Sink};
 use repro_recipe::Recipe;
 use repro_report::{
-    ArtifactInfo, BuildInfo, CheckSection, ExplainFile, ExplainSection, ImageInfo, NotApplied,
-    RecipeInfo, Report, SourceInfo, VariationRun,
+    ArtifactInfo, BuildInfo, CheckSection, DependencyInfo, ExplainFile, ExplainSection, ImageInfo,
+    NotApplied, RecipeInfo, Report, SourceInfo, VariationRun,
 };
-use repro_sandbox::{BuildEnv, BuildOutput, DockerRunner, ImageRef, SandboxError};
+use repro_sandbox::{BuildEnv, BuildOutput, CancellationToken, ImageRef, SandboxError};
 use repro_sources::FetchConfig;
 use tokio::sync::Semaphore;
 
 use crate::build::{BuildError, BuildResult, Limits, PreparedRecipe, RunRequest, run_prepared};
+use crate::deps::DepConfig;
 use crate::diff::{DiffOptions, diff_trees};
+use crate::graph::{Backend, DepContext, Deps, GraphError};
 use crate::variations::{self, Applied, Variation, VariationSet};
 
 /// What to check and how.
@@ -58,6 +60,13 @@ pub struct CheckOptions {
     pub diff: DiffOptions,
     /// The image lock (default: the target family's pin, see [`crate::build::image_lock_for`]).
     pub image_lock: Option<PathBuf>,
+    /// Where dependencies are found; `--rebuild-deps`; `--deps` (check them too).
+    pub deps: DepConfig,
+    /// Cancels everything: queued builds do not start, running ones are stopped and their
+    /// containers removed. The CLI owns it and cancels it on SIGINT, SIGTERM and SIGHUP.
+    pub cancel: CancellationToken,
+    /// What runs the builds (default: Docker with each family's pinned image).
+    pub backend: Option<Arc<Backend>>,
 }
 
 impl CheckOptions {
@@ -76,6 +85,9 @@ impl CheckOptions {
             pids_limit: Some(4096),
             diff: DiffOptions::default(),
             image_lock: None,
+            deps: DepConfig::default(),
+            cancel: CancellationToken::new(),
+            backend: None,
         }
     }
 }
@@ -111,13 +123,24 @@ pub enum CheckError {
     Interrupted,
     #[error("internal error: {0}")]
     Join(String),
+    /// A dependency could not be resolved, built or fetched.
+    #[error(transparent)]
+    Deps(Box<GraphError>),
+}
+
+impl From<GraphError> for CheckError {
+    fn from(e: GraphError) -> Self {
+        CheckError::Deps(Box::new(e))
+    }
 }
 
 impl CheckError {
-    /// True when the check stopped because of Ctrl-C.
+    /// True when the check stopped because it was cancelled (Ctrl-C, SIGTERM, SIGHUP).
     pub fn is_interrupted(&self) -> bool {
         match self {
             CheckError::Interrupted => true,
+            CheckError::Deps(e) => e.is_interrupted(),
+            CheckError::Sandbox(e) => matches!(**e, SandboxError::Interrupted { .. }),
             CheckError::BuildFailed { source, .. } => {
                 matches!(**source, BuildError::Sandbox(SandboxError::Interrupted { .. }))
             }
@@ -153,7 +176,8 @@ pub struct CheckOutcome {
 struct Prepared {
     prepared: PreparedRecipe,
     image: ImageRef,
-    runner: DockerRunner,
+    backend: Arc<Backend>,
+    deps: Deps,
     srcdir: PathBuf,
     sources: Vec<SourceInfo>,
     work: WorkDir,
@@ -229,11 +253,63 @@ async fn prepare(opts: &CheckOptions, sink: &Sink) -> Result<Prepared> {
     };
     let sources = crate::verify::source_infos(&prepared);
 
-    let runner = DockerRunner::connect().await?;
-    let lock = crate::build::image_lock_for(&prepared.target, opts.image_lock.as_deref())?;
-    let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
+    let backend = match &opts.backend {
+        Some(b) => b.clone(),
+        None => Arc::new(Backend::docker(opts.image_lock.clone()).await?),
+    };
+    let image = backend.image_for(&prepared.target).await?;
     sink.emit(Event::Image { message: format!("using pinned image {}", image.id) });
-    Ok(Prepared { prepared, image, runner, srcdir, sources, work })
+    let ctx = DepContext {
+        backend: &backend,
+        fetch: &opts.fetch,
+        config: &opts.deps,
+        limits: limits(opts),
+        jobs: opts.jobs,
+        cancel: opts.cancel.clone(),
+        sink: sink.clone(),
+    };
+    let deps = crate::graph::prepare_deps(&prepared.recipe, &prepared.target, &ctx).await?;
+    Ok(Prepared { prepared, image, backend, deps, srcdir, sources, work })
+}
+
+fn limits(opts: &CheckOptions) -> Limits {
+    Limits { timeout: opts.timeout, memory_bytes: opts.memory_bytes, pids_limit: opts.pids_limit }
+}
+
+/// `check --deps`: checks every recipe dependency (two builds each, its own dependencies
+/// installed from the cache) and records its verdict and differing files in `infos`.
+async fn check_dependencies(
+    prep: &Prepared,
+    opts: &CheckOptions,
+    infos: &mut [DependencyInfo],
+    sink: &Sink,
+) -> Result<()> {
+    for (i, recipe, target) in prep.deps.recipe_nodes() {
+        if opts.cancel.is_cancelled() {
+            return Err(CheckError::Interrupted);
+        }
+        sink.emit(Event::Note {
+            level: Level::Info,
+            message: format!("checking dependency {} ({target})", infos[i].name),
+        });
+        let mut sub = opts.clone();
+        sub.recipe = recipe.path.clone();
+        sub.platform = Some(target);
+        sub.keep = None;
+        sub.explain = false;
+        sub.deps.check = false;
+        sub.backend = Some(prep.backend.clone());
+        let outcome = Box::pin(check(&sub, sink.clone())).await?;
+        infos[i].reproducible = Some(outcome.report.is_reproducible());
+        infos[i].differing = outcome
+            .report
+            .files
+            .iter()
+            .filter(|f| f.status.is_difference())
+            .map(|f| f.path.clone())
+            .collect();
+    }
+    Ok(())
 }
 
 /// One finished build of a flow, packed.
@@ -268,13 +344,11 @@ impl Prepared {
             image: self.image.clone(),
             prefix_dir: dir.join("prefix"),
             products_dir: dir.join("products"),
-            limits: Limits {
-                timeout: opts.timeout,
-                memory_bytes: opts.memory_bytes,
-                pids_limit: opts.pids_limit,
-            },
+            limits: limits(opts),
+            installs: self.deps.installs(),
+            cancel: opts.cancel.clone(),
         };
-        let result = run_prepared(&self.runner, req, sink.clone()).await.map_err(|e| {
+        let result = run_prepared(self.backend.runner(), req, sink.clone()).await.map_err(|e| {
             CheckError::BuildFailed { label: label.to_owned(), source: Box::new(e) }
         })?;
         let artifact = ArtifactInfo {
@@ -303,6 +377,8 @@ impl Prepared {
             variations_applied: applied.iter().map(|a| a.variation.name().to_owned()).collect(),
             variations_not_applied: not_applied,
             network: self.recipe().network,
+            dependencies: self.deps.infos(),
+            dependency_files_changed: Vec::new(),
         }
     }
 
@@ -317,6 +393,12 @@ impl Prepared {
             error: None,
         }
     }
+}
+
+fn changed_dependency_files(builds: &[&Built]) -> Vec<String> {
+    let set: BTreeSet<String> =
+        builds.iter().flat_map(|b| b.result.dependency_files_changed.iter().cloned()).collect();
+    set.into_iter().collect()
 }
 
 fn now_unix() -> i64 {
@@ -444,11 +526,16 @@ pub async fn check(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
         sha256: None,
     };
     report.inputs = Some(repro_report::Inputs { a: side(&control), b: side(&experiment) });
-    report.check = Some(prep.check_section(
+    let mut section = prep.check_section(
         vec![prep.build_info(&control, control_values), prep.build_info(&experiment, exp_values)],
         &applied,
         not_applied.clone(),
-    ));
+    );
+    section.dependency_files_changed = changed_dependency_files(&[&control, &experiment]);
+    if opts.deps.check {
+        check_dependencies(&prep, opts, &mut section.dependencies, &sink).await?;
+    }
+    report.check = Some(section);
 
     if opts.explain && !report.is_reproducible() {
         let section =
@@ -469,11 +556,10 @@ pub async fn explain(opts: &CheckOptions, sink: Sink) -> Result<CheckOutcome> {
     let mut report = Report::new();
     let section =
         explain_with(&prep, opts, &control, &control_env, &applied, &mut report, &sink).await?;
-    report.check = Some(prep.check_section(
-        vec![prep.build_info(&control, BTreeMap::new())],
-        &applied,
-        not_applied,
-    ));
+    let mut check_section =
+        prep.check_section(vec![prep.build_info(&control, BTreeMap::new())], &applied, not_applied);
+    check_section.dependency_files_changed = changed_dependency_files(&[&control]);
+    report.check = Some(check_section);
     report.explain = Some(section);
     Ok(CheckOutcome { report, kept: prep.work.kept() })
 }

@@ -2,7 +2,9 @@
 pub mod batch;
 pub mod build;
 pub mod check;
+pub mod deps;
 pub mod diff;
+pub mod graph;
 pub mod plan;
 pub mod products;
 pub mod recipe_input;

@@ -24,7 +24,7 @@ use repro_report::{
     ArtifactInfo, BuildInfo, CheckSection, ImageInfo, PublishedInfo, RecipeInfo, RecordInfo,
     Report, SourceInfo, Verdict, VerifySection, VerifyVerdict,
 };
-use repro_sandbox::{DockerRunner, NATIVE_TARGET, SandboxError};
+use repro_sandbox::{NATIVE_TARGET, SandboxError};
 use repro_sources::{FetchConfig, Fetcher};
 
 use crate::build::{BuildError, BuildResult, Limits, PreparedRecipe, RunRequest, run_prepared};
@@ -50,6 +50,10 @@ pub struct VerifyOptions {
     pub diff: DiffOptions,
     /// The image lock (default: the target family's pin, see [`crate::build::image_lock_for`]).
     pub image_lock: Option<PathBuf>,
+    /// Where dependencies are found, and `--rebuild-deps`.
+    pub deps: crate::deps::DepConfig,
+    /// Cancels the rebuild (the CLI owns it).
+    pub cancel: repro_sandbox::CancellationToken,
 }
 
 impl VerifyOptions {
@@ -64,6 +68,8 @@ impl VerifyOptions {
             limits: Limits::default(),
             diff: DiffOptions::default(),
             image_lock: None,
+            deps: Default::default(),
+            cancel: Default::default(),
         }
     }
 }
@@ -327,10 +333,29 @@ pub async fn rebuild(
     };
     section.sources = source_infos(&prepared);
 
-    let runner = DockerRunner::connect().await?;
-    let lock = crate::build::image_lock_for(&prepared.target, opts.image_lock.as_deref())?;
-    let image = repro_sandbox::ensure_pinned_image(runner.docker(), &lock).await?;
+    let backend = crate::graph::Backend::docker(opts.image_lock.clone()).await?;
+    let image = backend.image_for(&prepared.target).await?;
     sink.emit(Event::Image { message: format!("using pinned image {}", image.id) });
+    let ctx = crate::graph::DepContext {
+        backend: &backend,
+        fetch: &opts.fetch,
+        config: &opts.deps,
+        limits: opts.limits.clone(),
+        jobs: 2,
+        cancel: opts.cancel.clone(),
+        sink: sink.clone(),
+    };
+    let deps = match crate::graph::prepare_deps(&prepared.recipe, &prepared.target, &ctx).await {
+        Ok(d) => d,
+        Err(e) if e.is_interrupted() => return Err(VerifyError::Interrupted),
+        Err(e) => {
+            return Ok(Rebuilt::NotRebuildable {
+                reason: format!("the dependencies cannot be prepared: {}", error_chain(&e)),
+                section,
+            });
+        }
+    };
+    section.dependencies = deps.infos();
     section.image = Some(ImageInfo {
         reference: Some(image.tag.clone()),
         digest: format!("sha256:{}", image.rootfs_sha256),
@@ -345,8 +370,10 @@ pub async fn rebuild(
         prefix_dir: work.join("prefix"),
         products_dir: work.join("products"),
         limits: opts.limits.clone(),
+        installs: deps.installs(),
+        cancel: opts.cancel.clone(),
     };
-    match run_prepared(&runner, req, sink.clone()).await {
+    match run_prepared(backend.runner(), req, sink.clone()).await {
         Ok(result) => {
             section.builds.push(BuildInfo {
                 label: result.label.clone(),

@@ -193,20 +193,12 @@ pub(crate) fn run_batch(
         recipes.len()
     ));
     let opts = repro::batch::BatchOptions { builds, explain };
-    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = std::time::Instant::now();
     let sink = ctx.sink();
-    let results = rt.block_on(async {
-        let cancel = tokio_util::sync::CancellationToken::new();
-        let on_signal = cancel.clone();
-        let watcher = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_signal.cancel();
-            }
-        });
-        let r = repro::batch::run_checks(jobs, template, &opts, cancel, sink).await;
-        watcher.abort();
-        r
-    });
-    emit(results, &common.output, Some(started.elapsed().as_secs_f64()), ctx)
+    let ran = crate::signals::run(|cancel| {
+        repro::batch::run_checks(jobs, template, &opts, cancel, sink)
+    })?;
+    let signal_code = ran.exit_code();
+    let code = emit(ran.value, &common.output, Some(started.elapsed().as_secs_f64()), ctx)?;
+    Ok(signal_code.unwrap_or(code))
 }

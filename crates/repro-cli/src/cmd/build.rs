@@ -31,6 +31,8 @@ pub(crate) struct Args {
     json: bool,
     #[command(flatten)]
     sources: SourceOpts,
+    #[command(flatten)]
+    deps: crate::cmd::common::DepOpts,
     /// Wall-clock limit of the build script, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = repro::build::DEFAULT_TIMEOUT.as_secs())]
     timeout: u64,
@@ -90,7 +92,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> anyhow::Result<u8> {
             }
         }
         let code = build_one(&args, target, several, ctx)?;
-        if code == EXIT_INTERRUPTED {
+        if code > 128 {
             return Ok(code);
         }
         summary.push((target.clone(), if code == EXIT_OK { "built" } else { "failed" }));
@@ -141,16 +143,24 @@ fn build_one(args: &Args, target: &str, several: bool, ctx: &Ctx) -> anyhow::Res
             pids_limit: Some(args.pids_limit),
         },
         lock: args.lock.clone(),
+        deps: args.deps.config(),
+        jobs: 2,
+        cancel: Default::default(),
     };
-    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let sink = ctx.sink();
-    let result = rt.block_on(repro::build::build_recipe(&opts, sink));
-    let mut result = match result {
-        Ok(r) => r,
-        Err(BuildError::Sandbox(e @ SandboxError::Interrupted { .. })) => {
+    let ran = crate::signals::run(|cancel| {
+        let mut opts = opts.clone();
+        opts.cancel = cancel;
+        async move { repro::build::build_recipe(&opts, sink).await }
+    })?;
+    let code = ran.exit_code();
+    let mut result = match ran.value {
+        Err(e) if code.is_some() || is_interrupted(&e) => {
             crate::ui::print_error(&anyhow::Error::new(e));
-            return Ok(EXIT_INTERRUPTED);
+            return Ok(code.unwrap_or(EXIT_INTERRUPTED));
         }
+        Ok(_) if code.is_some() => return Ok(code.unwrap_or(EXIT_INTERRUPTED)),
+        Ok(r) => r,
         Err(e) => {
             let log_hint = matches!(
                 &e,
@@ -204,6 +214,14 @@ fn build_one(args: &Args, target: &str, several: bool, ctx: &Ctx) -> anyhow::Res
     }
     print_result(&result, args.json)?;
     Ok(EXIT_OK)
+}
+
+fn is_interrupted(e: &BuildError) -> bool {
+    match e {
+        BuildError::Sandbox(SandboxError::Interrupted { .. }) => true,
+        BuildError::Deps(g) => g.is_interrupted(),
+        _ => false,
+    }
 }
 
 /// The worse of two exit codes: error (2) over failure-free (0).

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use repro::check::{CheckError, CheckOptions, CheckOutcome};
 use repro::variations::VariationSet;
 
-use crate::cmd::common::{ReportOutput, SourceOpts};
+use crate::cmd::common::{DepOpts, ReportOutput, SourceOpts};
 use crate::ui::Ctx;
 use crate::{EXIT_DIFFERENT, EXIT_INTERRUPTED, EXIT_OK};
 
@@ -55,6 +55,8 @@ pub(crate) struct BuildTwiceArgs {
     #[command(flatten)]
     pub(crate) sources: SourceOpts,
     #[command(flatten)]
+    pub(crate) deps: DepOpts,
+    #[command(flatten)]
     pub(crate) output: ReportOutput,
 }
 
@@ -94,6 +96,7 @@ impl BuildTwiceArgs {
         o.jobs = self.builds();
         o.diff.ignore_globs = self.ignore.clone();
         o.diff.normalize = !self.no_normalize;
+        o.deps = self.deps.config();
         Ok(o)
     }
 }
@@ -105,6 +108,10 @@ pub(crate) struct Args {
     /// When unreproducible, also find which variation triggers each differing file.
     #[arg(long)]
     explain: bool,
+    /// Also check each recipe dependency (built twice), so a nondeterministic dependency is
+    /// reported as such rather than blamed on the dependent.
+    #[arg(long = "deps")]
+    check_deps: bool,
     #[command(flatten)]
     attest: crate::cmd::attest::AttestOpts,
 }
@@ -112,6 +119,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let mut opts = args.common.options()?;
     opts.explain = args.explain;
+    opts.deps.check = args.check_deps;
     let keys = args.attest.load_keys()?;
     run_flow(
         &args.common,
@@ -139,13 +147,19 @@ pub(crate) fn run_flow(
     if !common.is_single() {
         return crate::cmd::batch::run_batch(common, opts, ctx, verb == "explain");
     }
-    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let outcome = match rt.block_on(flow(opts, ctx.sink())) {
-        Ok(o) => o,
-        Err(e) if e.is_interrupted() => {
+    let ran = crate::signals::run(|cancel| {
+        let mut opts = opts.clone();
+        opts.cancel = cancel;
+        async move { flow(&opts, ctx.sink()).await }
+    })?;
+    let code = ran.exit_code();
+    let outcome = match ran.value {
+        Err(e) if code.is_some() || e.is_interrupted() => {
             crate::ui::print_error(&anyhow::Error::new(e));
-            return Ok(EXIT_INTERRUPTED);
+            return Ok(code.unwrap_or(EXIT_INTERRUPTED));
         }
+        Ok(_) if code.is_some() => return Ok(code.unwrap_or(EXIT_INTERRUPTED)),
+        Ok(o) => o,
         Err(e) => {
             return Err(anyhow::Error::new(e)
                 .context(format!("cannot {verb} {}", common.recipes[0].display())));

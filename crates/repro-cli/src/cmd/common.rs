@@ -14,6 +14,33 @@ pub(crate) struct SourceOpts {
     pub(crate) mirrors: Vec<PathBuf>,
 }
 
+/// Where dependencies are found (see docs/dependencies.md).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct DepOpts {
+    /// Search DIR for recipes by name: `Foo_jll` resolves to the recipe named `Foo` (every
+    /// recipe.toml, and build_tarballs.jl by its directory's name). Repeatable;
+    /// `REPRO_RECIPES` takes a colon-separated list.
+    #[arg(long = "recipes", value_name = "DIR")]
+    pub(crate) recipes: Vec<PathBuf>,
+    /// A JLL registry: DIR/Foo_jll.jl/Artifacts.toml as JuliaBinaryWrappers publishes them; the
+    /// entry for the target is chosen as Pkg does. Repeatable; `REPRO_JLL` takes a
+    /// colon-separated list.
+    #[arg(long = "jll", value_name = "DIR")]
+    pub(crate) jll: Vec<PathBuf>,
+    /// Build recipe dependencies again even when the dependency cache holds them.
+    #[arg(long)]
+    pub(crate) rebuild_deps: bool,
+}
+
+impl DepOpts {
+    pub(crate) fn config(&self) -> repro::deps::DepConfig {
+        let mut c =
+            repro::deps::DepConfig::from_env_and_args(self.recipes.clone(), self.jll.clone());
+        c.rebuild = self.rebuild_deps;
+        c
+    }
+}
+
 /// Where and how a report is written.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub(crate) struct ReportOutput {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use repro::build::Limits;
 use repro::verify::VerifyOptions;
 use repro_report::VerifyVerdict;
@@ -46,6 +46,8 @@ pub(crate) struct Args {
     #[command(flatten)]
     sources: SourceOpts,
     #[command(flatten)]
+    deps: crate::cmd::common::DepOpts,
+    #[command(flatten)]
     output: ReportOutput,
     #[command(flatten)]
     attest: AttestOpts,
@@ -71,14 +73,21 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     opts.diff.ignore_globs = args.ignore.clone();
     opts.diff.normalize = !args.no_normalize;
     opts.image_lock = args.lock.clone();
+    opts.deps = args.deps.config();
 
-    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let outcome = match rt.block_on(repro::verify::verify(&opts, ctx.sink())) {
-        Ok(o) => o,
-        Err(e) if e.is_interrupted() => {
+    let ran = crate::signals::run(|cancel| {
+        let mut opts = opts.clone();
+        opts.cancel = cancel;
+        async move { repro::verify::verify(&opts, ctx.sink()).await }
+    })?;
+    let code = ran.exit_code();
+    let outcome = match ran.value {
+        Err(e) if code.is_some() || e.is_interrupted() => {
             crate::ui::print_error(&anyhow::Error::new(e));
-            return Ok(EXIT_INTERRUPTED);
+            return Ok(code.unwrap_or(EXIT_INTERRUPTED));
         }
+        Ok(_) if code.is_some() => return Ok(code.unwrap_or(EXIT_INTERRUPTED)),
+        Ok(o) => o,
         Err(e) => {
             return Err(
                 anyhow::Error::new(e).context(format!("cannot verify {}", args.recipe.display()))
