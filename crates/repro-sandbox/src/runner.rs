@@ -1015,6 +1015,16 @@ mod tests {
         std::fs::write(src.join("b.c"), "int b;").unwrap();
         std::fs::write(src.join("sub/a.h"), "x").unwrap();
         std::os::unix::fs::symlink("b.c", src.join("link")).unwrap();
+        let dep = dir.path().join("dep");
+        std::fs::create_dir_all(dep.join("include")).unwrap();
+        std::fs::write(dep.join("include/dep.h"), "d").unwrap();
+        let tool = dir.path().join("tool");
+        std::fs::create_dir_all(tool.join("bin")).unwrap();
+        std::fs::write(tool.join("bin/gen"), "t").unwrap();
+        let installs = [
+            Install { name: "Dep_jll".into(), tree: dep, into: InstallInto::Prefix },
+            Install { name: "Tool_jll".into(), tree: tool, into: InstallInto::HostPrefix },
+        ];
         let env = BuildEnv {
             uid: 1000,
             gid: 1000,
@@ -1025,7 +1035,7 @@ mod tests {
         let (writer, stream) = ChannelWriter::pair(1024, 1 << 20);
         let mut w = Some(writer);
         // The stream side is only drained after the writer finishes; depth is ample here.
-        write_upload_tar(&mut w, &src, &env, "echo hi").unwrap();
+        write_upload_tar(&mut w, &src, &env, "echo hi", &installs).unwrap();
         w.unwrap().finish().unwrap();
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let chunks: Vec<bytes::Bytes> = rt.block_on(stream.map(|r| r.unwrap()).collect());
@@ -1059,6 +1069,12 @@ mod tests {
                 "build/ws/srcdir/link",
                 "build/ws/srcdir/sub/",
                 "build/ws/srcdir/sub/a.h",
+                "build/ws/x86_64-linux-gnu/",
+                "build/ws/x86_64-linux-gnu/destdir/",
+                "build/ws/destdir/include/",
+                "build/ws/destdir/include/dep.h",
+                "build/ws/x86_64-linux-gnu/destdir/bin/",
+                "build/ws/x86_64-linux-gnu/destdir/bin/gen",
                 "opt/repro/",
                 "opt/repro/run.sh",
                 "opt/repro/script.sh",
