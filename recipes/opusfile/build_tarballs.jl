@@ -26,7 +26,8 @@ install_license COPYING
 """
 
 # These are the platforms we will build for by default, unless further
-# platforms are passed in on the command line
+# platforms are passed in on the command line. (Yggdrasil writes the same list as
+# `filter!(!Sys.isfreebsd, supported_platforms())`.)
 platforms = supported_platforms(; exclude=Sys.isfreebsd)
 
 # The products that we will ensure are always built
