@@ -653,6 +653,8 @@ impl Parser {
 
     /// Arguments after `(` up to and including `)`.
     fn call_args(&mut self, open: Loc) -> Result<Vec<Arg>, SyntaxError> {
+        // Calls nest through `postfix`, after `primary` has left its level: count them here.
+        self.enter()?;
         self.nl.push(true);
         let saved_macro = std::mem::replace(&mut self.macro_args, false);
         let saved_ternary = std::mem::replace(&mut self.ternary, 0);
@@ -660,6 +662,7 @@ impl Parser {
         self.macro_args = saved_macro;
         self.ternary = saved_ternary;
         self.nl.pop();
+        self.depth -= 1;
         r
     }
 
@@ -746,6 +749,8 @@ impl Parser {
 
     /// Items of `[...]` after the `[`, up to and including `]`. Returns (items, concatenated).
     fn bracket_items(&mut self, open: Loc, what: &str) -> Result<(Vec<Expr>, bool), SyntaxError> {
+        // Indexing nests through `postfix` (`a[b[c[...]]]`): count it here.
+        self.enter()?;
         self.nl.push(false);
         let saved_macro = std::mem::replace(&mut self.macro_args, false);
         let saved_ternary = std::mem::replace(&mut self.ternary, 0);
@@ -753,6 +758,7 @@ impl Parser {
         self.macro_args = saved_macro;
         self.ternary = saved_ternary;
         self.nl.pop();
+        self.depth -= 1;
         r
     }
 

@@ -558,3 +558,82 @@ fn platform_from_the_command_line_and_own_build_tarballs_method() {
     );
     assert!(has_warning(&r, 17, "uses the variable `x` of entry 1 again"), "{:?}", r.warnings);
 }
+
+/// Imports `src` as a recipe and returns the error it must fail with.
+fn import_err(src: &str) -> String {
+    match import_src(src, &[]) {
+        Ok(r) => panic!("imported: {:?}", r.recipe.name),
+        Err(e) => e.to_string(),
+    }
+}
+
+// See: issue 14, "The importer".
+#[test]
+fn deep_nesting_and_long_chains_are_errors_not_stack_overflows() {
+    let nested = format!("x = {}1{}\n", "f(".repeat(50_000), ")".repeat(50_000));
+    let e = import_err(&nested);
+    assert!(e.contains("nested too deeply"), "{e}");
+    let sum = format!("x = 1{}\n", "+1".repeat(149_999));
+    let e = import_err(&sum);
+    assert!(e.contains("operands in one `+` chain"), "{e}");
+    let brackets = format!("x = {}1{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let e = import_err(&brackets);
+    assert!(e.contains("nested too deeply"), "{e}");
+    let index = format!("x = {}1{}\n", "a[".repeat(50_000), "]".repeat(50_000));
+    let e = import_err(&index);
+    assert!(e.contains("nested too deeply"), "{e}");
+    let unary = format!("x = {}true\n", "!".repeat(50_000));
+    let e = import_err(&unary);
+    assert!(e.contains("nested too deeply"), "{e}");
+}
+
+// See: issue 14, "The importer".
+#[test]
+fn growing_values_hit_a_size_bound() {
+    let cases: &[(&str, &str)] = &[
+        ("s = \"ab\"\nfor i in 1:64\n    global s = s * s\nend\n", "a string of"),
+        ("s = \"ab\"\nfor i in 1:64\n    global s = \"$s$s\"\nend\n", "a string of"),
+        ("s = \"ab\"\nfor i in 1:64\n    global s = string(s, s)\nend\n", "a string of"),
+        ("v = [1]\nfor i in 1:64\n    global v = vcat(v, v)\nend\n", "more than 100000 elements"),
+        ("v = [1]\nfor i in 1:64\n    global v = [v; v]\nend\n", "more than 100000 elements"),
+        ("v = [(i, j) for i in 1:99_999, j in 1:99_999]\n", "more than 100000 elements"),
+        ("d = Dict(i => i for i in 1:99_999)\nv = [d for i in 1:5000]\n", "allocated more than"),
+    ];
+    for (src, needle) in cases {
+        let start = std::time::Instant::now();
+        let e = match import_src(src, &[]) {
+            Ok(_) => panic!("{src}: imported"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(needle), "{src}: {e}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "{src}: too slow");
+    }
+    // `append!` stops growing a vector at the bound and warns.
+    let src = format!(
+        "v = [1]\nfor i in 1:64\n    append!(v, v)\nend\nname = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nplatforms = [Platform(\"x86_64\", \"linux\")]\n{TAIL}"
+    );
+    let r = import_src(&src, &[]).unwrap();
+    assert!(has_warning(&r, 3, "vector is too long"), "{:?}", r.warnings);
+}
+
+// See: issue 14, "FIFOs and special files".
+#[cfg(unix)]
+#[test]
+fn fifos_are_refused_before_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.jl");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let opts = ImportOptions { root: Some(dir.path().into()), ..Default::default() };
+    // As the recipe.
+    let e = import_yggdrasil(&fifo, &opts).unwrap_err().to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+    // Included from a recipe, and read with `read`.
+    let main = dir.path().join("build_tarballs.jl");
+    std::fs::write(&main, "include(\"fifo.jl\")\n").unwrap();
+    let e = import_yggdrasil(&main, &opts).unwrap_err().to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+    std::fs::write(&main, format!("name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = read(\"fifo.jl\", String)\nplatforms = [Platform(\"x86_64\", \"linux\")]\n{TAIL}")).unwrap();
+    let e = import_yggdrasil(&main, &opts).unwrap_err().to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+}
