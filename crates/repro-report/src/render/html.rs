@@ -232,6 +232,31 @@ fn check_section(o: &mut String, c: &CheckSection) {
             esc(&n.reason)
         );
     }
+    for d in &c.dependencies {
+        let verdict = match d.reproducible {
+            Some(true) => " — reproducible".to_owned(),
+            Some(false) => format!(" — unreproducible: {}", esc(&d.differing.join(", "))),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            o,
+            "<tr><th>dependency</th><td><code>{}</code> {} for {}: {} <span class=\"muted\">{} {}</span>{}</td></tr>",
+            esc(&d.name),
+            esc(&d.kind),
+            esc(&d.target),
+            esc(&d.resolved),
+            esc(d.from.as_deref().unwrap_or("")),
+            esc(d.git_tree_sha1.as_deref().unwrap_or("")),
+            verdict
+        );
+    }
+    if !c.dependency_files_changed.is_empty() {
+        let _ = writeln!(
+            o,
+            "<tr><th>dependency files changed</th><td>{}</td></tr>",
+            esc(&c.dependency_files_changed.join(", "))
+        );
+    }
     o.push_str("</table>\n");
 
     // The variations of each build, side by side.

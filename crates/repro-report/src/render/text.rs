@@ -125,6 +125,40 @@ pub fn text(report: &Report, opts: &TextOptions) -> Vec<u8> {
         if check.network {
             let _ = writeln!(o, "  network: enabled by the recipe (network = true)");
         }
+        for d in &check.dependencies {
+            let e = |s: &str| super::escape_controls(s, false).into_owned();
+            let mut line = format!(
+                "  dependency {} ({}, {}): {}",
+                e(&d.name),
+                d.kind,
+                e(&d.target),
+                d.resolved
+            );
+            if let Some(from) = &d.from {
+                line.push_str(&format!(" {}", e(from)));
+            }
+            if let Some(h) = &d.git_tree_sha1 {
+                line.push_str(&format!(", git-tree-sha1 {h}"));
+            }
+            if d.cached {
+                line.push_str(" (cached)");
+            }
+            match d.reproducible {
+                Some(true) => line.push_str(", reproducible"),
+                Some(false) => {
+                    line.push_str(&format!(", UNREPRODUCIBLE: {}", e(&d.differing.join(", "))))
+                }
+                None => {}
+            }
+            let _ = writeln!(o, "{line}");
+        }
+        if !check.dependency_files_changed.is_empty() {
+            let _ = writeln!(
+                o,
+                "  dependency files changed by the build (kept in the artifact): {}",
+                super::escape_controls(&check.dependency_files_changed.join(", "), false)
+            );
+        }
     }
     if let Some(ex) = &report.explain {
         let _ = writeln!(o, "\n{}", p.bold("explain:"));
@@ -271,5 +305,47 @@ fn detail_block(o: &mut String, d: &Detail, depth: usize, p: &Paint, opts: &Text
     }
     for c in &d.children {
         detail_block(o, c, depth + 1, p, opts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CheckSection, DependencyInfo};
+
+    #[test]
+    fn dependencies_and_changed_dependency_files_are_listed() {
+        let mut r = Report::new();
+        r.check = Some(CheckSection {
+            dependencies: vec![DependencyInfo {
+                name: "Ogg_jll".into(),
+                kind: "dependency".into(),
+                target: "x86_64-linux-gnu".into(),
+                resolved: "recipe".into(),
+                from: Some("recipes/ogg/recipe.toml".into()),
+                git_tree_sha1: Some("a".repeat(40)),
+                cached: true,
+                reproducible: Some(false),
+                differing: vec!["lib/libogg.so.0\u{1b}[2J".into()],
+                ..Default::default()
+            }],
+            dependency_files_changed: vec!["include/ogg/ogg.h".into()],
+            ..Default::default()
+        });
+        let out = String::from_utf8(text(&r, &TextOptions::default())).unwrap();
+        assert!(
+            out.contains(&format!(
+                "  dependency Ogg_jll (dependency, x86_64-linux-gnu): recipe recipes/ogg/recipe.toml, git-tree-sha1 {} (cached), UNREPRODUCIBLE: lib/libogg.so.0",
+                "a".repeat(40)
+            )),
+            "{out}"
+        );
+        assert!(!out.contains('\u{1b}'), "control characters are escaped: {out:?}");
+        assert!(
+            out.contains(
+                "dependency files changed by the build (kept in the artifact): include/ogg/ogg.h"
+            ),
+            "{out}"
+        );
     }
 }
