@@ -183,6 +183,16 @@ impl Statement {
                 )]),
             });
         }
+        // Every installed dependency, by the tree hash the build saw (what Pkg would install).
+        for d in check.dependencies.iter().filter(|d| d.git_tree_sha1.is_some()) {
+            materials.push(Material {
+                uri: format!("dependency:{}@{}", d.name, d.target),
+                digest: digest(&[
+                    ("gitTreeSha1", d.git_tree_sha1.as_deref()),
+                    ("sha256", d.sha256.as_deref()),
+                ]),
+            });
+        }
         materials.extend(input.dependencies.iter().cloned());
         let predicate = Predicate {
             command: input.command.clone(),
@@ -262,6 +272,51 @@ pub fn rfc3339(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_installed_dependency_is_a_material_with_its_tree_hash() {
+        use repro_report::{ArtifactInfo, BuildInfo, CheckSection, DependencyInfo};
+        let dep = |name: &str, tree: Option<&str>| DependencyInfo {
+            name: name.into(),
+            kind: "dependency".into(),
+            target: "x86_64-linux-gnu".into(),
+            resolved: if tree.is_some() { "recipe" } else { "not-installed" }.into(),
+            git_tree_sha1: tree.map(str::to_owned),
+            sha256: tree.map(|_| "c".repeat(64)),
+            ..Default::default()
+        };
+        let mut report = Report::new();
+        report.check = Some(CheckSection {
+            builds: vec![BuildInfo {
+                label: "control".into(),
+                success: true,
+                artifact: Some(ArtifactInfo {
+                    path: None,
+                    sha256: "a".repeat(64),
+                    git_tree_sha1: "b".repeat(40),
+                }),
+                ..Default::default()
+            }],
+            dependencies: vec![dep("Ogg_jll", Some(&"d".repeat(40))), dep("Iconv_jll", None)],
+            ..Default::default()
+        });
+        let input = StatementInput {
+            command: "check".into(),
+            builder_id: "t".into(),
+            time: rfc3339(0),
+            dependencies: Vec::new(),
+        };
+        let st = Statement::from_report(&report, &input).unwrap();
+        let materials = st.predicate["materials"].as_array().unwrap();
+        let deps: Vec<&serde_json::Value> = materials
+            .iter()
+            .filter(|m| m["uri"].as_str().unwrap().starts_with("dependency:"))
+            .collect();
+        assert_eq!(deps.len(), 1, "a runtime dependency installs nothing: {deps:?}");
+        assert_eq!(deps[0]["uri"], "dependency:Ogg_jll@x86_64-linux-gnu");
+        assert_eq!(deps[0]["digest"]["gitTreeSha1"], "d".repeat(40));
+        assert_eq!(deps[0]["digest"]["sha256"], "c".repeat(64));
+    }
 
     #[test]
     fn rfc3339_dates() {

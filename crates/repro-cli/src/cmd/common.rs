@@ -21,12 +21,12 @@ pub(crate) struct DepOpts {
     /// recipe.toml, and build_tarballs.jl by its directory's name). Repeatable;
     /// `REPRO_RECIPES` takes a colon-separated list.
     #[arg(long = "recipes", value_name = "DIR")]
-    pub(crate) recipes: Vec<PathBuf>,
+    pub(crate) recipe_dirs: Vec<PathBuf>,
     /// A JLL registry: DIR/Foo_jll.jl/Artifacts.toml as JuliaBinaryWrappers publishes them; the
     /// entry for the target is chosen as Pkg does. Repeatable; `REPRO_JLL` takes a
     /// colon-separated list.
     #[arg(long = "jll", value_name = "DIR")]
-    pub(crate) jll: Vec<PathBuf>,
+    pub(crate) jll_dirs: Vec<PathBuf>,
     /// Build recipe dependencies again even when the dependency cache holds them.
     #[arg(long)]
     pub(crate) rebuild_deps: bool,
@@ -34,8 +34,10 @@ pub(crate) struct DepOpts {
 
 impl DepOpts {
     pub(crate) fn config(&self) -> repro::deps::DepConfig {
-        let mut c =
-            repro::deps::DepConfig::from_env_and_args(self.recipes.clone(), self.jll.clone());
+        let mut c = repro::deps::DepConfig::from_env_and_args(
+            self.recipe_dirs.clone(),
+            self.jll_dirs.clone(),
+        );
         c.rebuild = self.rebuild_deps;
         c
     }
