@@ -212,6 +212,27 @@ os = "linux"
     url = "https://example.invalid/hello.v1.0.0.aarch64-linux-gnu.tar.gz"
 "#;
 
+/// Serves `body` to the first HTTP GET on a loopback port; returns the URL of
+/// `/Artifacts.toml`.
+fn serve_once(body: Vec<u8>) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    format!("http://127.0.0.1:{port}/Artifacts.toml")
+}
+
 #[test]
 fn build_records_its_entry_and_verify_confirms_it() {
     if !pinned_image_or_skip("build_records_its_entry_and_verify_confirms_it") {
@@ -273,6 +294,20 @@ fn build_records_its_entry_and_verify_confirms_it() {
     assert_eq!(r["verify"]["sha256_match"], true);
     assert_eq!(r["verify"]["record"]["entry"], "arch=x86_64, libc=glibc, os=linux");
     assert!(r["verify"].get("published").is_none(), "{:#}", r["verify"]);
+    // The same record read from an http:// URL (a server on loopback) verifies too.
+    let url = serve_once(std::fs::read(&record).unwrap());
+    let out = repro()
+        .env("REPRO_RUN_ID", &run)
+        .arg("verify")
+        .arg(&recipe)
+        .arg("--against")
+        .arg(&url)
+        .args(["--json", "-"])
+        .output()
+        .unwrap();
+    let (code, r) = json_report(&out);
+    assert_eq!(code, 0, "{:#}", r["verify"]);
+    assert_eq!(r["verify"]["verdict"], "verified");
     let out = repro()
         .args(["attest", "verify"])
         .arg(&att)
