@@ -3,6 +3,8 @@
 //! Tests that need Docker call `support::docker_or_skip()`: with `CI` set, a missing daemon fails
 //! the test; without it, the test is skipped with a loud message.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a terminal tool or test harness; libraries never print
+
 mod support;
 
 mod batch;

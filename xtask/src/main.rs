@@ -1,6 +1,8 @@
 //! `cargo xtask`: repository automation (tests, base image, benchmarks, source mirror,
 //! importer corpus).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a terminal tool or test harness; libraries never print
+
 use anyhow::Result;
 use clap::Parser;
 
@@ -9,6 +11,7 @@ mod corpus;
 mod mirror;
 mod records;
 mod test;
+mod tidy;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask")]

@@ -3,6 +3,8 @@
 //! causes (a cause is right when its kind is one the case allows); `docs/causes.md` records the
 //! figure. Needs `gcc` and `objcopy`: missing tools fail under `CI` and skip loudly otherwise.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a terminal tool or test harness; libraries never print
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,5 +1,7 @@
 //! Comparator tests on generated fixture pairs (single files through the public API).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a terminal tool or test harness; libraries never print
+
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;

@@ -3,6 +3,8 @@
 //!
 //! Skips (loudly) without a daemon or without the pinned image, unless `CI` is set.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a terminal tool or test harness; libraries never print
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
