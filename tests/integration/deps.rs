@@ -137,3 +137,42 @@ fn sigterm_during_a_check_removes_containers_and_temp_dirs_and_exits_143() {
     let left: Vec<_> = std::fs::read_dir(&tmpdir).unwrap().flatten().map(|e| e.path()).collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
+
+#[test]
+fn after_sigkill_gc_removes_the_orphaned_containers_and_temp_dirs() {
+    if !pinned_image_or_skip("after_sigkill_gc_removes_the_orphaned_containers_and_temp_dirs") {
+        return;
+    }
+    let run = format!("sigkill-{}", std::process::id());
+    let tmp = tempfile::tempdir().unwrap();
+    let tmpdir = tmp.path().join("tmp");
+    std::fs::create_dir_all(&tmpdir).unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("repro"))
+        .env("REPRO_RUN_ID", &run)
+        .env("TMPDIR", &tmpdir)
+        .env("REPRO_CACHE", tmp.path().join("cache"))
+        .arg("check")
+        .arg(data("build/sleep/recipe.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while run_containers(&run).len() < 2 {
+        assert!(Instant::now() < deadline, "the builds never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Nothing could clean up: the check's temp dir is still there, and so are both containers
+    // (unless a concurrent test's runner already removed them as orphans, as every new run does).
+    let left = std::fs::read_dir(&tmpdir).unwrap().count();
+    assert_eq!(left, 1, "the check's temporary directory");
+
+    let out = repro().arg("gc").arg("--temp-dir").arg(&tmpdir).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("repro-check-"), "{text}");
+    assert!(run_containers(&run).is_empty(), "containers left after gc");
+    assert_eq!(std::fs::read_dir(&tmpdir).unwrap().count(), 0);
+}

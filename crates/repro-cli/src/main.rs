@@ -71,6 +71,8 @@ enum Command {
     /// Check signed attestations and whether they agree.
     #[command(subcommand)]
     Attest(cmd::attest::AttestCommand),
+    /// Remove containers and temporary directories left by repro processes that were killed.
+    Gc(cmd::gc::Args),
     /// Convert recipes from other formats.
     #[command(subcommand)]
     Import(cmd::import::ImportCommand),
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::Plan(a) => cmd::plan::run(a, &ctx),
         Command::Report(c) => cmd::report::run(c, &ctx),
         Command::Verify(a) => cmd::verify::run(a, &ctx),
+        Command::Gc(a) => cmd::gc::run(a, &ctx),
         Command::Key(c) => cmd::key::run(c, &ctx),
         Command::Attest(c) => cmd::attest::run(c, &ctx),
     };

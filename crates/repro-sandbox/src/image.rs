@@ -691,9 +691,9 @@ pub async fn build_image(
     let work = match &opts.work_dir {
         Some(d) => {
             std::fs::create_dir_all(d).map_err(SandboxError::io(d))?;
-            tempfile::Builder::new().prefix("repro-image-").tempdir_in(d)
+            tempfile::Builder::new().prefix(&crate::gc::temp_prefix("image")).tempdir_in(d)
         }
-        None => tempfile::Builder::new().prefix("repro-image-").tempdir(),
+        None => tempfile::Builder::new().prefix(&crate::gc::temp_prefix("image")).tempdir(),
     }
     .map_err(SandboxError::io("temporary directory"))?;
     let docker_dir = match &opts.docker_dir {

@@ -14,6 +14,7 @@ pub mod defs;
 pub mod env;
 pub mod error;
 pub mod fake;
+pub mod gc;
 pub mod image;
 pub mod lock;
 pub mod runner;

@@ -251,6 +251,14 @@ impl DockerRunner {
     /// Connects to the daemon; see [`connect_docker`].
     pub async fn connect() -> Result<DockerRunner, SandboxError> {
         let docker = connect_docker().await?;
+        // What killed runs on this host left behind goes first (see [`crate::gc`]).
+        match crate::gc::remove_orphan_containers(&docker, false, false).await {
+            Ok(o) if !o.is_empty() => {
+                tracing::info!("removed {} container(s) left by runs that are gone", o.len())
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot look for containers left by earlier runs: {e}"),
+        }
         Ok(DockerRunner { docker, run_id: new_run_id(), endpoint: docker_endpoint() })
     }
 
@@ -348,6 +356,8 @@ impl DockerRunner {
             (MANAGED_LABEL.to_owned(), "1".to_owned()),
             (RUN_LABEL.to_owned(), self.run_id.clone()),
             (BUILD_LABEL.to_owned(), spec.label.clone()),
+            (crate::gc::PID_LABEL.to_owned(), std::process::id().to_string()),
+            (crate::gc::HOST_LABEL.to_owned(), crate::gc::host_name()),
         ]
         .into_iter()
         .collect();

@@ -200,7 +200,7 @@ impl WorkDir {
     fn new(keep: Option<&Path>) -> Result<WorkDir> {
         match keep {
             None => tempfile::Builder::new()
-                .prefix("repro-check-")
+                .prefix(&repro_sandbox::gc::temp_prefix("check"))
                 .tempdir()
                 .map(WorkDir::Temp)
                 .map_err(|source| CheckError::Io { path: std::env::temp_dir(), source }),

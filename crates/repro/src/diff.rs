@@ -176,7 +176,10 @@ fn unpack(
     opts: &DiffOptions,
     budget: &Budget,
 ) -> Result<(tempfile::TempDir, Vec<TarHeader>), Error> {
-    let dir = tempfile::Builder::new().prefix("repro-diff-").tempdir().map_err(Error::Temp)?;
+    let dir = tempfile::Builder::new()
+        .prefix(&repro_sandbox::gc::temp_prefix("diff"))
+        .tempdir()
+        .map_err(Error::Temp)?;
     let mut headers = Vec::new();
     repro_artifact::unpack_tarball_with(path, dir.path(), &unpack_limits(opts), budget, |m| {
         headers.extend(TarHeader::from_member(m));

@@ -204,7 +204,7 @@ impl WorkDir {
     fn new(keep: Option<&Path>) -> Result<WorkDir, VerifyError> {
         match keep {
             None => tempfile::Builder::new()
-                .prefix("repro-verify-")
+                .prefix(&repro_sandbox::gc::temp_prefix("verify"))
                 .tempdir()
                 .map(WorkDir::Temp)
                 .map_err(|source| VerifyError::Io { path: std::env::temp_dir(), source }),

@@ -8,6 +8,7 @@ pub(crate) mod common;
 pub(crate) mod diff;
 pub(crate) mod explain;
 pub(crate) mod fetch;
+pub(crate) mod gc;
 pub(crate) mod hash;
 pub(crate) mod image;
 pub(crate) mod import;
