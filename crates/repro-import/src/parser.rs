@@ -456,14 +456,60 @@ impl Parser {
     }
 
     fn comparison(&mut self) -> Result<Expr, SyntaxError> {
-        self.left_assoc(
+        let e = self.left_assoc(
             &[
                 "==", "!=", "===", "!==", "<", "<=", ">", ">=", "in", "∉", "<:", ">:", ".==",
                 ".!=", ".<", ".<=", ".>", ".>=",
             ],
             &["in", "isa"],
             Self::pipe,
-        )
+        )?;
+        Ok(self.chain_comparisons(e))
+    }
+
+    /// `a <= b < c` is `a <= b && b < c` in Julia; `left_assoc` built `(a <= b) < c`. A
+    /// parenthesized `(a <= b) < c` (its node starts before its left operand) stays as it is.
+    fn chain_comparisons(&self, e: Expr) -> Expr {
+        const CHAINED: &[&str] = &["==", "!=", "===", "!==", "<", "<=", ">", ">="];
+        let links = {
+            let mut n = 0;
+            let mut cur = &e;
+            while let ExprKind::Binary { op, lhs, .. } = &cur.kind {
+                if !CHAINED.contains(&op.as_str()) || (n > 0 && cur.loc.offset != lhs.loc.offset) {
+                    break;
+                }
+                n += 1;
+                cur = lhs;
+            }
+            n
+        };
+        if links < 2 {
+            return e;
+        }
+        // Unfold the left spine: operands x0..xn and operators op1..opn.
+        let mut ops = Vec::new();
+        let mut rhs_list = Vec::new();
+        let mut cur = e;
+        for _ in 0..links {
+            let ExprKind::Binary { op, lhs, rhs } = cur.kind else { unreachable!() };
+            ops.push(op);
+            rhs_list.push(*rhs);
+            cur = *lhs;
+        }
+        ops.reverse();
+        rhs_list.reverse();
+        let loc = cur.loc;
+        let mut left = cur;
+        let mut out: Option<Expr> = None;
+        for (op, rhs) in ops.into_iter().zip(rhs_list) {
+            let cmp = self.binary(&op, left, rhs.clone(), loc);
+            out = Some(match out {
+                None => cmp,
+                Some(acc) => self.binary("&&", acc, cmp, loc),
+            });
+            left = rhs;
+        }
+        out.expect("at least two links")
     }
 
     fn pipe(&mut self) -> Result<Expr, SyntaxError> {

@@ -170,6 +170,14 @@ fn statements_and_blocks() {
 }
 
 #[test]
+fn comparisons_chain() {
+    assert_eq!(show(&one("lo <= v < hi")), "((lo <= v) && (v < hi))");
+    assert_eq!(show(&one("1 < x <= y < 9")), "(((1 < x) && (x <= y)) && (y < 9))");
+    assert_eq!(show(&one("(a < b) == c")), "((a < b) == c)");
+    assert_eq!(show(&one("a == b")), "(a == b)");
+}
+
+#[test]
 fn comma_at_end_of_line_continues_the_tuple() {
     let f = one("function f()\n  return a,\n         b * c\nend");
     let ExprKind::Function(def) = &f.kind else { panic!() };
