@@ -34,7 +34,7 @@ pub const MAX_JOB_FILES: usize = 100_000;
 pub enum BatchError {
     #[error("{}: no such file or directory, and no glob matches it", path.display())]
     NotFound { path: PathBuf },
-    #[error("{}: no recipe found (searched for recipe.toml and recipe *.toml files, {MAX_SEARCH_DEPTH} levels deep)", path.display())]
+    #[error("{}: no recipe found (searched for recipe.toml, recipe *.toml and build_tarballs.jl files, {MAX_SEARCH_DEPTH} levels deep)", path.display())]
     NoRecipe { path: PathBuf },
     #[error("invalid glob {pattern:?}: {message}")]
     Glob { pattern: String, message: String },
@@ -84,7 +84,8 @@ fn is_recipe_file(path: &Path) -> bool {
 
 /// Recipe files under `dir`: a `recipe.toml` directly in it stands for the directory; otherwise
 /// the tree is searched (not following symlinks, [`MAX_SEARCH_DEPTH`] levels), and a directory
-/// holding a `recipe.toml` is not searched further.
+/// holding a `recipe.toml` is not searched further. A Yggdrasil `build_tarballs.jl` is a
+/// recipe too, unless a `recipe.toml` sits beside it (the imported recipe is used then).
 fn search_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let direct = dir.join("recipe.toml");
     if direct.is_file() {
@@ -105,7 +106,8 @@ fn search_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             }
             continue;
         }
-        if entry.file_type().is_file() && is_recipe_file(entry.path()) {
+        let julia = entry.file_name() == "build_tarballs.jl";
+        if entry.file_type().is_file() && (julia || is_recipe_file(entry.path())) {
             out.push(entry.path().to_owned());
         }
     }
@@ -204,7 +206,7 @@ pub struct BatchJob {
 pub fn plan_jobs(recipes: &[PathBuf], platforms: &[String]) -> Vec<BatchJob> {
     let mut jobs = Vec::new();
     for path in recipes {
-        let recipe = match repro_recipe::load(path) {
+        let recipe = match crate::recipe_input::load_recipe_quiet(path).map(|l| l.recipe) {
             Ok(r) => r,
             Err(e) => {
                 let name = path.display().to_string();
@@ -642,6 +644,29 @@ mod tests {
         assert_eq!(g, [r.join("a/recipe.toml")]);
         let g = find_recipes(&[r.join("b/**/recipe.toml"), r.join("a")]).unwrap();
         assert_eq!(g, [r.join("a/recipe.toml"), r.join("b/c/recipe.toml")]);
+
+        // Yggdrasil recipes: a build_tarballs.jl alone, and one beside a recipe.toml.
+        write(&r.join("ygg/Z/Zlib/build_tarballs.jl"), "name = \"Zlib\"\n");
+        write(&r.join("ygg/X/XZ/build_tarballs.jl"), "name = \"XZ\"\n");
+        write(&r.join("ygg/X/XZ/recipe.toml"), RECIPE);
+        let y = find_recipes(&[r.join("ygg")]).unwrap();
+        assert_eq!(y, [r.join("ygg/X/XZ/recipe.toml"), r.join("ygg/Z/Zlib/build_tarballs.jl")]);
+        let y = find_recipes(&[r.join("ygg/Z/Zlib")]).unwrap();
+        assert_eq!(y, [r.join("ygg/Z/Zlib/build_tarballs.jl")]);
+        // A build_tarballs.jl is imported when the jobs are planned.
+        write(
+            &r.join("ygg/Z/Zlib/build_tarballs.jl"),
+            "name = \"Zlib\"\nversion = v\"1.3.1\"\nsources = []\nscript = \"make\"\nplatforms = [Platform(\"x86_64\", \"linux\")]\nproducts = Product[]\ndependencies = []\nbuild_tarballs(ARGS, name, version, sources, script, platforms, products, dependencies)\n",
+        );
+        let jobs = plan_jobs(&y, &[]);
+        assert_eq!(jobs.len(), 1);
+        assert!(jobs[0].error.is_none(), "{:?}", jobs[0].error);
+        assert_eq!(jobs[0].recipe.as_ref().map(|r| r.name.as_str()), Some("Zlib"));
+        let y = find_recipes(&[r.join("ygg/*/*/build_tarballs.jl")]).unwrap();
+        assert_eq!(
+            y,
+            [r.join("ygg/X/XZ/build_tarballs.jl"), r.join("ygg/Z/Zlib/build_tarballs.jl")]
+        );
 
         let e = find_recipes(&[r.join("nope")]).unwrap_err();
         assert!(e.to_string().contains("no such file"), "{e}");
