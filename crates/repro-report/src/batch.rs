@@ -19,7 +19,7 @@ pub const BATCH_SCHEMA: &str = "repro-batch/1";
 pub const MAX_DIGEST_PATHS: usize = 20;
 
 /// Many jobs' outcomes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Batch {
     /// Always [`BATCH_SCHEMA`].
     pub schema: String,
@@ -58,7 +58,7 @@ impl Batch {
 }
 
 /// Counts of outcomes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Totals {
     pub jobs: u64,
     pub reproducible: u64,
@@ -86,7 +86,19 @@ impl Totals {
 }
 
 /// A job's outcome, ordered from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The check ran and the builds were identical after normalization.
@@ -129,7 +141,7 @@ impl fmt::Display for Outcome {
 }
 
 /// One recipe × platform.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Job {
     /// Stable identifier, usable as a file name: `<recipe>-<platform>` with unsafe characters
     /// replaced (see [`job_id`]).

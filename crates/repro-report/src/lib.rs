@@ -11,3 +11,13 @@ pub mod render;
 
 pub use batch::{BATCH_SCHEMA, Batch, Job, Outcome, Totals, job_id};
 pub use model::*;
+
+/// The JSON Schema of [`Report`] (`repro-report/1`), generated from the types; committed as
+/// `docs/report.schema.json` (a test keeps the two equal).
+pub fn report_json_schema() -> serde_json::Value {
+    let mut v = serde_json::to_value(schemars::schema_for!(Report)).expect("schema serializes");
+    if let Some(o) = v.as_object_mut() {
+        o.insert("title".into(), "repro report (repro-report/1)".into());
+    }
+    v
+}

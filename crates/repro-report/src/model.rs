@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA: &str = "repro-report/1";
 
 /// A complete report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -110,7 +110,7 @@ impl Default for Report {
 }
 
 /// The overall verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Reproducible,
@@ -127,7 +127,19 @@ impl fmt::Display for Verdict {
 }
 
 /// Per-path status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Same type, bytes, owner-x bit and symlink target.
@@ -188,7 +200,7 @@ impl fmt::Display for Status {
 }
 
 /// Count of paths per status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// All compared paths (after dropping rules such as `logs`).
     pub total: u64,
@@ -259,14 +271,14 @@ impl Summary {
 }
 
 /// The two compared inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Inputs {
     pub a: Input,
     pub b: Input,
 }
 
 /// One compared input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Input {
     /// As given on the command line (or by the flow).
     pub path: String,
@@ -278,7 +290,7 @@ pub struct Input {
 }
 
 /// One normalization rule and what it touched.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Normalization {
     /// `logs`, `tar-metadata`, `empty-directories`, a recipe rule's name, or `ignore:<glob>`.
     pub rule: String,
@@ -291,7 +303,7 @@ pub struct Normalization {
 }
 
 /// Entry type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryType {
     File,
@@ -313,7 +325,7 @@ impl fmt::Display for EntryType {
 }
 
 /// One non-identical path.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileReport {
     /// Path relative to the artifact root, `/`-separated.
     pub path: String,
@@ -378,7 +390,19 @@ impl FileReport {
 }
 
 /// Cause names, following the reproducible-builds notes vocabulary where one exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CauseKind {
     /// Embedded dates or times (epochs, ISO dates, `__DATE__`/`__TIME__` strings).
@@ -440,7 +464,9 @@ impl fmt::Display for CauseKind {
 }
 
 /// How sure a cause hint is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     Low,
@@ -449,7 +475,7 @@ pub enum Confidence {
 }
 
 /// A probable cause with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cause {
     pub cause: CauseKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -461,7 +487,7 @@ pub struct Cause {
 }
 
 /// Where a cause was seen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// Byte offset in the (innermost) file of side `a` (or `b` when `a` has no such byte).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -478,7 +504,7 @@ pub struct Evidence {
 }
 
 /// A node of the difference tree (maps one to one onto diffoscope's JSON nodes).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Detail {
     /// What this node compares: `member lib/libfoo.so`, `section .text`, `gzip header`,
     /// `hexdump`, `text`, `tar listing`...
@@ -515,14 +541,14 @@ impl Detail {
 }
 
 /// A half-open range `[start, end)` of differing bytes, in side `a`'s offsets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ByteRange {
     pub start: u64,
     pub end: u64,
 }
 
 /// A bound that was hit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Truncation {
     /// The path concerned (absent for report-wide bounds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -538,7 +564,7 @@ pub struct Truncation {
 // Optional sections filled by other flows.
 
 /// `repro check`: what was built, where, how, and what came out.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckSection {
     pub recipe: RecipeInfo,
     /// The pinned build image.
@@ -571,7 +597,7 @@ pub struct CheckSection {
 }
 
 /// One dependency of a build.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DependencyInfo {
     /// The JLL name as the recipe gives it (`Ogg_jll`).
     pub name: String,
@@ -606,7 +632,7 @@ pub struct DependencyInfo {
 }
 
 /// Recipe identity.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RecipeInfo {
     pub name: String,
     pub version: String,
@@ -617,7 +643,7 @@ pub struct RecipeInfo {
 }
 
 /// Build image identity.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImageInfo {
     /// Local tag or name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -627,7 +653,7 @@ pub struct ImageInfo {
 }
 
 /// A source and its verified identity.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceInfo {
     /// URL or path as written in the recipe.
     pub source: String,
@@ -639,7 +665,7 @@ pub struct SourceInfo {
 }
 
 /// One build of a check.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BuildInfo {
     /// `a`, `b`, `control`, `explain:time`...
     pub label: String,
@@ -661,7 +687,7 @@ pub struct BuildInfo {
 }
 
 /// Artifact identity.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArtifactInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -672,14 +698,14 @@ pub struct ArtifactInfo {
 }
 
 /// A variation that was requested but not applied.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotApplied {
     pub variation: String,
     pub reason: String,
 }
 
 /// `repro explain`: which variation makes which file differ.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExplainSection {
     /// One entry per build run against the control.
     #[serde(default)]
@@ -694,7 +720,7 @@ pub struct ExplainSection {
 }
 
 /// One explain build: the variations it changed and its outcome.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VariationRun {
     /// Varied settings (empty: a repeat of the control).
     pub variations: Vec<String>,
@@ -709,14 +735,14 @@ pub struct VariationRun {
 }
 
 /// The variations that make one file differ.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExplainFile {
     pub path: String,
     pub variations: Vec<String>,
 }
 
 /// `repro verify`: a rebuild compared with a published `Artifacts.toml` record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VerifySection {
     pub verdict: VerifyVerdict,
     /// Why the verdict is `mismatch` or `not_rebuildable`, in a sentence.
@@ -744,7 +770,7 @@ pub struct VerifySection {
 }
 
 /// The verdict of `repro verify`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VerifyVerdict {
     /// The rebuild's `git-tree-sha1` equals the record's, and so does the tarball's sha256 (or
@@ -774,7 +800,7 @@ impl fmt::Display for VerifyVerdict {
 }
 
 /// The entry of a published record that was verified.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RecordInfo {
     /// The `Artifacts.toml` path or URL.
     pub source: String,
@@ -792,7 +818,7 @@ pub struct RecordInfo {
 }
 
 /// The published tarball, fetched to compare it with the rebuild.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PublishedInfo {
     pub url: String,
     /// True when bytes matching the record's sha256 were found.
