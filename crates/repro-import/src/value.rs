@@ -29,7 +29,8 @@ pub(crate) enum Value {
     Version(JVersion),
     Vector(Vec<Value>),
     Tuple(Vec<Value>),
-    NamedTuple(Vec<(String, Value)>),
+    /// Shared: reading a variable holding one (often inside a list of builds) copies no field.
+    NamedTuple(Rc<Vec<(String, Value)>>),
     Pair(Box<Value>, Box<Value>),
     Dict(Vec<(Value, Value)>),
     Platform(Platform),

@@ -76,7 +76,7 @@ impl Interp {
                     let ExprKind::Splat(inner) = &a.value.kind else { continue };
                     match self.eval(inner)? {
                         Value::NamedTuple(fields) => {
-                            for (k, v) in fields {
+                            for (k, v) in fields.iter().cloned() {
                                 let text = v
                                     .to_julia_string()
                                     .map(|s| format!("{s:?}"))

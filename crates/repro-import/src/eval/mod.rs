@@ -408,7 +408,7 @@ impl Interp {
                 for (n, v) in fields {
                     out.push((n.clone(), self.eval(v)?));
                 }
-                Value::NamedTuple(out)
+                Value::NamedTuple(Rc::new(out))
             }
             ExprKind::Binary { op, lhs, rhs } => self.eval_binary(e, op, lhs, rhs)?,
             ExprKind::Unary { op, expr } => {
@@ -702,8 +702,8 @@ impl Interp {
                 }
                 _ => self.unknown(e, format!("VersionNumber has no supported field `{name}`")),
             },
-            Value::NamedTuple(fields) => match fields.into_iter().find(|(n, _)| n == name) {
-                Some((_, v)) => v,
+            Value::NamedTuple(fields) => match fields.iter().find(|(n, _)| n == name) {
+                Some((_, v)) => v.clone(),
                 None => self.unknown(e, format!("no field `{name}`")),
             },
             other => {
@@ -1358,7 +1358,7 @@ impl Interp {
                 Some(n) if n == "..." => {
                     let ExprKind::Splat(inner) = &a.value.kind else { continue };
                     match self.eval(inner)? {
-                        Value::NamedTuple(fields) => kw.extend(fields),
+                        Value::NamedTuple(fields) => kw.extend(fields.iter().cloned()),
                         Value::Unknown(u) => kw.push(("...".into(), Value::Unknown(u))),
                         other => {
                             let t = other.type_name();
@@ -1558,7 +1558,7 @@ impl Interp {
         for p in &def.kwparams {
             if p.splat {
                 let rest = std::mem::take(&mut kw);
-                self.assign_var(&p.name, Value::NamedTuple(rest), false);
+                self.assign_var(&p.name, Value::NamedTuple(Rc::new(rest)), false);
                 continue;
             }
             let v = match kw.iter().position(|(n, _)| *n == p.name) {
