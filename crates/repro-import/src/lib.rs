@@ -40,9 +40,6 @@ use repro_recipe::RecipeError;
 /// Largest `build_tarballs.jl` or included file read, in bytes.
 pub const MAX_JULIA_FILE_BYTES: u64 = 1 << 20;
 
-/// The one platform imported recipes target (the build image builds only this one today).
-pub const BUILDABLE_PLATFORM: &str = platform::BUILDABLE_TRIPLET;
-
 /// A position in a source file (internal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Loc {
@@ -116,7 +113,8 @@ pub struct ImportResult {
     pub warnings: Vec<ImportWarning>,
     /// `build_tarballs(...)` keyword arguments: name → the value's source text.
     pub kwargs: BTreeMap<String, String>,
-    /// Triplets of the recipe's platforms that are not built here.
+    /// Triplets of the recipe's platforms that cannot be built here
+    /// ([`repro_recipe::platform::buildable`]); they stay in the recipe.
     pub skipped_platforms: Vec<String>,
     /// Conversions worth knowing that are not problems (mapped dependencies, ignored options).
     pub notes: Vec<String>,

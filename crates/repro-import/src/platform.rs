@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-/// The one target the build image builds today.
+/// The target a recipe gets when its platforms cannot be evaluated, and what `AnyPlatform()`
+/// and a platform read from the command line are imported as.
 pub(crate) const BUILDABLE_TRIPLET: &str = "x86_64-linux-gnu";
 
 /// A platform: `Platform("x86_64", "linux"; libc="glibc")`.
