@@ -10,6 +10,7 @@ mod support;
 mod batch;
 mod build;
 mod check;
+mod cross;
 mod deps;
 mod diff;
 mod fetch;
