@@ -542,6 +542,10 @@ fn platform_from_the_command_line_and_own_build_tarballs_method() {
     let main = "import BinaryBuilder: build_tarballs\nfunction build_tarballs(project::String, args::String...)\n    error(\"not this one\")\nend\ntarget = try\n    parse(Platform, ARGS[end])\ncatch\n    error(\"give a platform\")\nend\ndeleteat!(ARGS, length(ARGS))\ndargs = ARGS[findall(a -> startswith(a, \"--deploy\"), ARGS)]\nname = \"A\"\nversion = VersionNumber(split(\"refs/tags/v1.2.3\", \"/\")[end])\nsources = [\"https://example.org/x.git\" => \"980bfa3c485ad975383f1f36fef25eafb8eb2ec7\", ArchiveSource(\"https://example.org/a b.tar.gz\", \"0000000000000000000000000000000000000000000000000000000000000000\")]\nscript = \"n=$(Int(2.0)) $(any([false, true])) $(all(x -> x > 0, [1, 2])) $(triplet(parse(Platform, \"aarch64-linux-musl-cxx11\")))\"\nproducts = [ExecutableProduct(\"unwrapped/x\", :x), ExecutableProduct(\"y\", :x)]\nbuild_tarballs(filter(a -> a != \"--register\", ARGS), name, version, sources, script, [target], products, Dependency[])\n";
     let r = import_src(main, &[]).unwrap();
     assert!(has_warning(&r, 6, "x86_64-linux-gnu is assumed"), "{:?}", r.warnings);
+    let m = "m = match(r\"^v(?<major>\\d+)\\.(\\d+)(?<rc>-rc)?$\", \"v4.12\")\nname = \"A\"\nversion = VersionNumber(parse(Int, m[:major]), parse(Int, m[2]), isnothing(m[:rc]) ? 0 : 1)\nsources = []\nscript = string(isnothing(match(r\"x\", \"abc\")))\nplatforms = [Platform(\"x86_64\", \"linux\")]\n";
+    let r2 = import_src(&format!("{m}{TAIL}"), &[]).unwrap();
+    assert_eq!(r2.recipe.version.to_string(), "4.12.0");
+    assert_eq!(r2.recipe.script, "true");
     assert_eq!(r.recipe.version.to_string(), "1.2.3");
     assert_eq!(r.recipe.script, "n=2 true true aarch64-linux-musl-cxx11");
     assert!(matches!(&r.recipe.sources[0], Source::Git { commit, .. } if commit.len() == 40));

@@ -116,6 +116,7 @@ pub(crate) static JULIA: &[Builtin] = &[
     Builtin::function("enumerate", |c| c.enumerate()),
     Builtin::function("findall", |c| c.findall()),
     Builtin::function("split", |c| c.split()),
+    Builtin::function("match", |c| c.regex_match()),
     Builtin::function("any", |c| c.any_all()),
     Builtin::function("all", |c| c.any_all()),
     Builtin::function("deleteat!", |c| c.deleteat()).mutates(0),
@@ -425,6 +426,33 @@ impl Call<'_, '_> {
             _ => return self.fail("`split` needs a string and a string or character separator"),
         };
         Ok(Value::Vector(parts.into_iter().map(Value::Str).collect()))
+    }
+
+    /// `match(r"...", s)`: `nothing`, or the captures as a Dict keyed by group number and by
+    /// `:name` for named groups (`m[1]`, `m[:major]`; an unmatched group is `nothing`).
+    pub(super) fn regex_match(&mut self) -> R<Value> {
+        let (Some(Value::Regex(pattern)), Some(Value::Str(s))) =
+            (self.pos.first(), self.pos.get(1))
+        else {
+            return self.fail("`match` needs a regex and a string");
+        };
+        let re = match compile_regex(pattern) {
+            Ok(re) => re,
+            Err(why) => return self.fail(why),
+        };
+        let Some(caps) = re.captures(s) else { return Ok(Value::Nothing) };
+        let group = |m: Option<regex::Match<'_>>| match m {
+            Some(m) => Value::Str(m.as_str().to_owned()),
+            None => Value::Nothing,
+        };
+        let mut kv = Vec::new();
+        for i in 1..caps.len() {
+            kv.push((Value::Int(i as i64), group(caps.get(i))));
+        }
+        for name in re.capture_names().flatten() {
+            kv.push((Value::Symbol(name.to_owned()), group(caps.name(name))));
+        }
+        Ok(Value::Dict(kv))
     }
 
     /// `Int(x)` of an integer, an integral float, a Bool or a character.
