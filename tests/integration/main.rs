@@ -17,6 +17,7 @@ mod fetch;
 mod hash;
 mod image;
 mod import;
+mod install;
 mod real;
 mod recipe;
 mod remote;
