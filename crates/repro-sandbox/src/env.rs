@@ -260,10 +260,13 @@ impl BuildEnv {
         let mut set = |k: &str, val: String| {
             v.insert(k.to_owned(), val);
         };
+        // As in BinaryBuilder, the host prefix's and the prefix's bin directories come last, so
+        // tools of installed dependencies (`gpgrt-config`, code generators) are found.
+        let tail = format!("{}/bin:{prefix}/bin", self.host_prefix());
         if native {
-            set("PATH", IMAGE_PATH.into());
+            set("PATH", format!("{IMAGE_PATH}:{tail}"));
         } else {
-            set("PATH", format!("{}:{IMAGE_PATH}", wrapper_dir(&base)));
+            set("PATH", format!("{}:{IMAGE_PATH}:{tail}", wrapper_dir(&base)));
         }
         set("WORKSPACE", ws.clone());
         set("prefix", prefix.clone());
@@ -491,7 +494,10 @@ mod tests {
         assert_eq!(w["proc_family"], "intel");
 
         let n = e.variables("Ogg", "x86_64-linux-gnu");
-        assert_eq!(n["PATH"], IMAGE_PATH);
+        assert_eq!(
+            n["PATH"],
+            format!("{IMAGE_PATH}:/workspace/x86_64-linux-gnu/destdir/bin:/workspace/destdir/bin")
+        );
         assert_eq!(n["HOSTCC"], "cc");
         assert_eq!(n["host_prefix"], "/workspace/x86_64-linux-gnu/destdir");
         assert_ne!(n["host_prefix"], n["prefix"]);
