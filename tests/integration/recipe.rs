@@ -21,7 +21,7 @@ fn check_valid_recipes_exits_0_with_one_ok_line_each() {
     assert_eq!(
         lines,
         [
-            format!("ok: {} (hello v1.0.0, 1 source, x86_64-linux-gnu)", hello.display()),
+            format!("ok: {} (hello v1.0.0, 1 source, x86_64-linux-gnu x86_64-linux-musl)", hello.display()),
             format!(
                 "ok: {} (Everything v2.10.1, 4 sources, x86_64-linux-gnu aarch64-linux-musl)",
                 valid.display()
@@ -108,7 +108,7 @@ fn check_accepts_a_recipe_directory() {
     assert_eq!(
         stdout_of(&out),
         format!(
-            "ok: {} (hello v1.0.0, 1 source, x86_64-linux-gnu)\n",
+            "ok: {} (hello v1.0.0, 1 source, x86_64-linux-gnu x86_64-linux-musl)\n",
             dir.join("recipe.toml").display()
         )
     );
@@ -147,7 +147,7 @@ fn show_json_is_the_model() {
     assert_eq!(v["version"], "1.0.0");
     assert_eq!(v["path"], hello.to_str().unwrap());
     assert_eq!(v["dir"], hello.parent().unwrap().to_str().unwrap());
-    assert_eq!(v["platforms"], serde_json::json!(["x86_64-linux-gnu"]));
+    assert_eq!(v["platforms"], serde_json::json!(["x86_64-linux-gnu", "x86_64-linux-musl"]));
     assert_eq!(
         v["sources"],
         serde_json::json!([{ "kind": "directory", "path": "src", "target": null }])

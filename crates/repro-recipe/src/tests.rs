@@ -71,7 +71,7 @@ fn minimal_recipe_has_defaults() {
     assert_eq!(r.name, "foo");
     assert_eq!(r.version.to_string(), "1.2.3");
     assert_eq!(r.script, "make install");
-    assert_eq!(r.platforms, ["x86_64-linux-gnu"]);
+    assert_eq!(r.platforms, ["x86_64-linux-gnu", "x86_64-linux-musl"]);
     assert!(r.sources.is_empty() && r.products.is_empty() && r.dependencies.is_empty());
     assert_eq!(r.source_date_epoch, 0);
     assert!(!r.network);
@@ -86,7 +86,7 @@ fn example_hello_recipe_is_valid() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../recipes/hello/recipe.toml");
     let r = load(&file).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.name, "hello");
-    assert_eq!(r.platforms, ["x86_64-linux-gnu"]);
+    assert_eq!(r.platforms, ["x86_64-linux-gnu", "x86_64-linux-musl"]);
     assert_eq!(r.sources, [Source::Directory { path: "src".into(), target: None }]);
     assert!(r.dir.join("src/hello.c").is_file());
     assert!(r.dir.join("src/LICENSE").is_file());
