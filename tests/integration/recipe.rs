@@ -21,7 +21,10 @@ fn check_valid_recipes_exits_0_with_one_ok_line_each() {
     assert_eq!(
         lines,
         [
-            format!("ok: {} (hello v1.0.0, 1 source, x86_64-linux-gnu x86_64-linux-musl)", hello.display()),
+            format!(
+                "ok: {} (hello v1.0.0, 1 source, x86_64-linux-gnu x86_64-linux-musl)",
+                hello.display()
+            ),
             format!(
                 "ok: {} (Everything v2.10.1, 4 sources, x86_64-linux-gnu aarch64-linux-musl)",
                 valid.display()
