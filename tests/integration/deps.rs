@@ -169,7 +169,18 @@ fn after_sigkill_gc_removes_the_orphaned_containers_and_temp_dirs() {
     let left = std::fs::read_dir(&tmpdir).unwrap().count();
     assert_eq!(left, 1, "the check's temporary directory");
 
+    // Two collectors at once (as when several runs start together): a container the other one
+    // removed first is not an error.
+    let rival = Command::new(assert_cmd::cargo::cargo_bin("repro"))
+        .args(["gc", "--temp-dir"])
+        .arg(tmp.path().join("elsewhere"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let out = repro().arg("gc").arg("--temp-dir").arg(&tmpdir).output().unwrap();
+    let rival = rival.wait_with_output().unwrap();
+    assert!(rival.status.success(), "{}", String::from_utf8_lossy(&rival.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("repro-check-"), "{text}");

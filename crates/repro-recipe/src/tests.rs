@@ -71,7 +71,7 @@ fn minimal_recipe_has_defaults() {
     assert_eq!(r.name, "foo");
     assert_eq!(r.version.to_string(), "1.2.3");
     assert_eq!(r.script, "make install");
-    assert_eq!(r.platforms, ["x86_64-linux-gnu", "x86_64-linux-musl"]);
+    assert_eq!(r.platforms, ["x86_64-linux-gnu"]);
     assert!(r.sources.is_empty() && r.products.is_empty() && r.dependencies.is_empty());
     assert_eq!(r.source_date_epoch, 0);
     assert!(!r.network);

@@ -109,10 +109,21 @@ pub async fn remove_orphan_containers(
         }
         if !dry_run {
             let rm = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
-            docker
-                .remove_container(&id, Some(rm))
-                .await
-                .map_err(SandboxError::docker(format!("removing container {id}")))?;
+            match docker.remove_container(&id, Some(rm)).await {
+                Ok(()) => {}
+                // Another run (every new runner collects orphans) removed it meanwhile, or its
+                // removal is already under way: it is gone either way, and not ours to count.
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404 | 409,
+                    ..
+                }) => continue,
+                Err(e) => {
+                    return Err(SandboxError::Docker {
+                        context: format!("removing container {id}"),
+                        source: e,
+                    });
+                }
+            }
         }
         out.push(Orphan { id, pid, build: labels.get(crate::runner::BUILD_LABEL).cloned() });
     }
