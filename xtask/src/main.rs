@@ -8,6 +8,7 @@ use clap::Parser;
 
 mod bench;
 mod corpus;
+mod matrix;
 mod mirror;
 mod records;
 mod test;
@@ -24,6 +25,8 @@ enum Task {
     MirrorDebian(mirror::Args),
     /// Rebuild real recipes and update their committed Artifacts.toml records.
     Records(records::Args),
+    /// Check the real recipes on every buildable platform; print the matrix and its figures.
+    Matrix(matrix::Args),
     /// Import every build_tarballs.jl of a Yggdrasil corpus and print the coverage table.
     Corpus(corpus::Args),
 }
@@ -35,5 +38,6 @@ fn main() -> Result<()> {
         Task::MirrorDebian(a) => mirror::run(a),
         Task::Records(a) => records::run(a),
         Task::Corpus(a) => corpus::run(a),
+        Task::Matrix(a) => matrix::run(a),
     }
 }

@@ -27,7 +27,7 @@ pub(crate) struct Args {
 }
 
 /// Real recipes: directories of `recipes/` holding a `build_tarballs.jl` and a `recipe.toml`.
-fn real_recipes(root: &std::path::Path) -> Result<Vec<String>> {
+pub(crate) fn real_recipes(root: &std::path::Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(root.join("recipes"))? {
         let e = e?;
