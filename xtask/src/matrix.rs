@@ -241,19 +241,25 @@ fn render(v: &Value, out: &Path, images: &[ImageFigure], wall: f64, jobs: usize)
         writeln!(md, "| {p} | {} | {mean:.1} | {max:.1} |", d.len())?;
     }
     if !failures.is_empty() {
-        writeln!(md, "\n### Not reproducible-or-built, with the reason\n")?;
+        writeln!(md, "\n### Jobs that failed or did not reproduce, with the reason\n")?;
         writeln!(md, "| recipe | platform | outcome | reason |")?;
         writeln!(md, "|---|---|---|---|")?;
         for f in &failures {
             writeln!(md, "{}", f.replace('\n', " "))?;
         }
     }
-    let counts = &v["counts"];
+    let t = &v["totals"];
+    let n = |k: &str| t[k].as_u64().unwrap_or(0);
     writeln!(
         md,
-        "\n{} jobs in {wall:.0} s with --jobs {jobs} (load average at the end: {load}); counts: {}",
+        "\n{} jobs in {wall:.0} s with --jobs {jobs} (load average at the end: {load}): {} \
+         reproducible, {} unreproducible, {} failed, {} skipped, {} cancelled",
         jobs_v.len(),
-        counts
+        n("reproducible"),
+        n("unreproducible"),
+        n("failed"),
+        n("skipped"),
+        n("cancelled")
     )?;
     Ok(md)
 }

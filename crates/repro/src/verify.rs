@@ -24,7 +24,7 @@ use repro_report::{
     ArtifactInfo, BuildInfo, CheckSection, ImageInfo, PublishedInfo, RecipeInfo, RecordInfo,
     Report, SourceInfo, Verdict, VerifySection, VerifyVerdict,
 };
-use repro_sandbox::{NATIVE_TARGET, SandboxError};
+use repro_sandbox::SandboxError;
 use repro_sources::{FetchConfig, Fetcher};
 
 use crate::build::{BuildError, BuildResult, Limits, PreparedRecipe, RunRequest, run_prepared};
@@ -296,11 +296,9 @@ pub async fn rebuild(
         network: recipe.network,
         ..CheckSection::default()
     };
-    if target != NATIVE_TARGET {
+    if let Err(why) = repro_recipe::platform::buildable(target) {
         return Ok(Rebuilt::NotRebuildable {
-            reason: format!(
-                "the build image builds natively for {NATIVE_TARGET} only, not {target}"
-            ),
+            reason: format!("{target} cannot be built here: {why}"),
             section,
         });
     }
@@ -657,6 +655,27 @@ mod tests {
 
     const TARGET: &str = "x86_64-linux-gnu";
     const NAME: &str = "X.v1.0.0.x86_64-linux-gnu.tar.gz";
+
+    /// A target no toolchain image builds is "not rebuildable" with the platform's reason, before
+    /// any source is fetched or Docker is asked; cross targets are rebuilt in their family's image.
+    #[tokio::test]
+    async fn a_platform_that_cannot_be_built_here_is_not_rebuildable_with_its_reason() {
+        let f = Fixture::new();
+        let path = f.path("recipe.toml");
+        let text = "name = \"X\"\nversion = \"1.0.0\"\nplatforms = [\"x86_64-apple-darwin\", \
+                    \"aarch64-linux-gnu\"]\nscript = \"true\"\n";
+        std::fs::write(&path, text).unwrap();
+        let recipe = repro_recipe::load(&path).unwrap();
+        let opts = VerifyOptions::new(path, "Artifacts.toml".into(), f.fetch());
+        let sink = repro_events::null_sink();
+        match rebuild(&opts, &recipe, "x86_64-apple-darwin", &f.path("work"), &sink).await {
+            Ok(Rebuilt::NotRebuildable { reason, .. }) => {
+                assert!(reason.starts_with("x86_64-apple-darwin cannot be built here"), "{reason}");
+                assert!(reason.contains("macOS"), "{reason}");
+            }
+            _ => panic!("a macOS target must not be rebuildable here"),
+        }
+    }
 
     struct Fixture {
         dir: tempfile::TempDir,
