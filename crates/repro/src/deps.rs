@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use repro_artifact::{ArtifactEntry, parse_artifacts_toml, platform_keys};
 use repro_events::{Event, Level, Sink};
@@ -79,6 +79,21 @@ pub struct DepConfig {
     pub rebuild: bool,
     /// `check --deps`: also check each recipe dependency's reproducibility.
     pub check: bool,
+    /// The recipe index of `recipe_dirs`, built on first use ([`DepConfig::index`]) and shared
+    /// by every clone of this config: one index per run, however many checks, batch jobs and
+    /// dependency checks use it.
+    pub shared_index: SharedIndex,
+}
+
+/// A [`RecipeIndex`] built once and shared by clones (see [`DepConfig::index`]).
+#[derive(Debug, Clone, Default)]
+pub struct SharedIndex(Arc<Mutex<Option<Arc<RecipeIndex>>>>);
+
+impl SharedIndex {
+    /// A cell already holding `index`.
+    pub fn with(index: Arc<RecipeIndex>) -> SharedIndex {
+        SharedIndex(Arc::new(Mutex::new(Some(index))))
+    }
 }
 
 impl DepConfig {
@@ -93,22 +108,67 @@ impl DepConfig {
         recipe_dirs.extend(split("REPRO_RECIPES"));
         let mut jll_dirs = jll;
         jll_dirs.extend(split("REPRO_JLL"));
-        DepConfig { recipe_dirs, jll_dirs, rebuild: false, check: false }
+        DepConfig { recipe_dirs, jll_dirs, ..DepConfig::default() }
+    }
+
+    /// The recipe index of [`DepConfig::recipe_dirs`]: built (blocking) by the first caller,
+    /// and the same index for every later call on this config or a clone of it. A note on
+    /// `sink` says when it is built.
+    pub fn index(&self, sink: &Sink) -> Result<Arc<RecipeIndex>, DepError> {
+        let mut cell = self.shared_index.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = cell.as_ref() {
+            return Ok(i.clone());
+        }
+        let index = Arc::new(RecipeIndex::build(&self.recipe_dirs, sink)?);
+        if !self.recipe_dirs.is_empty() {
+            sink.emit(Event::Note {
+                level: Level::Info,
+                message: format!(
+                    "recipe index: {} recipe names under {}",
+                    index.len(),
+                    self.recipe_dirs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        *cell = Some(index.clone());
+        Ok(index)
     }
 }
 
 /// Recipes by name, from `--recipes` directories: every `recipe.toml` by the name it declares,
 /// and every `build_tarballs.jl` without a `recipe.toml` beside it by its directory's name
 /// (Yggdrasil's layout; the name is checked when it is loaded).
+///
+/// It also keeps every recipe it has read (by canonical path), so that resolving the
+/// dependencies of many recipes reads each dependency once ([`RecipeIndex::load`]).
 #[derive(Debug, Default)]
 pub struct RecipeIndex {
     by_name: BTreeMap<String, Vec<PathBuf>>,
+    /// Recipes read, by canonical path, and whether their lints were emitted.
+    loaded: Mutex<HashMap<PathBuf, (Arc<Recipe>, bool)>>,
 }
 
 impl RecipeIndex {
     /// Indexes `dirs`. Recipes that do not parse are skipped with a warning on `sink`.
     pub fn build(dirs: &[PathBuf], sink: &Sink) -> Result<RecipeIndex, DepError> {
+        RecipeIndex::build_seeded(dirs, sink, Vec::new())
+    }
+
+    /// [`RecipeIndex::build`], with recipes already read (e.g. the jobs of a plan) kept first,
+    /// so that the index does not read them again.
+    pub fn build_seeded(
+        dirs: &[PathBuf],
+        sink: &Sink,
+        seed: Vec<Arc<Recipe>>,
+    ) -> Result<RecipeIndex, DepError> {
         let mut idx = RecipeIndex::default();
+        for r in seed {
+            idx.keep(r);
+        }
         for dir in dirs {
             if !dir.is_dir() {
                 return Err(DepError::Io {
@@ -144,8 +204,8 @@ impl RecipeIndex {
                 }
                 let path = e.path();
                 match e.file_name().to_str() {
-                    Some("recipe.toml") => match repro_recipe::load(path) {
-                        Ok(r) => idx.add(&r.name, path),
+                    Some("recipe.toml") => match idx.read_toml(&canonical(path)) {
+                        Ok(name) => idx.add(&name, path),
                         Err(err) => sink.emit(Event::Note {
                             level: Level::Warn,
                             message: format!("recipe index: skipping {}: {err}", path.display()),
@@ -167,11 +227,56 @@ impl RecipeIndex {
     }
 
     fn add(&mut self, name: &str, path: &Path) {
-        let p = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+        let p = canonical(path);
         let v = self.by_name.entry(name.to_owned()).or_default();
         if !v.contains(&p) {
             v.push(p);
         }
+    }
+
+    /// The name of the recipe.toml at `canon`, read (and kept) unless already kept.
+    fn read_toml(&self, canon: &Path) -> Result<String, repro_recipe::RecipeError> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((r, _)) = loaded.get(canon) {
+            return Ok(r.name.clone());
+        }
+        let r = repro_recipe::load(canon)?;
+        let name = r.name.clone();
+        loaded.insert(canon.to_owned(), (Arc::new(r), false));
+        Ok(name)
+    }
+
+    /// Keeps `recipe` (read from its canonical path, its lints not yet emitted) for
+    /// [`RecipeIndex::load`].
+    pub fn keep(&self, recipe: Arc<Recipe>) {
+        let key = canonical(&recipe.path);
+        self.loaded.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert((recipe, false));
+    }
+
+    /// The recipe at `path` (a canonical path), read once: later calls return the same recipe.
+    /// The first call emits the recipe's lints and import warnings on `sink`.
+    pub fn load(
+        &self,
+        path: &Path,
+        sink: &Sink,
+    ) -> Result<Arc<Recipe>, crate::recipe_input::LoadError> {
+        {
+            let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((r, announced)) = loaded.get_mut(path) {
+                if !*announced {
+                    *announced = true;
+                    crate::recipe_input::emit_lints(r, sink);
+                }
+                return Ok(r.clone());
+            }
+        }
+        let r = Arc::new(crate::recipe_input::load_recipe(path, sink)?);
+        self.loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(path.to_owned())
+            .or_insert((r.clone(), true));
+        Ok(r)
     }
 
     /// The recipes named `name`.
@@ -397,12 +502,10 @@ impl Resolver<'_> {
             if let Some(&i) = st.seen.get(&id) {
                 return Ok(i);
             }
-            let recipe = crate::recipe_input::load_recipe(&canon, self.sink).map_err(|e| {
-                DepError::Load {
-                    chain: st.chain_text(Some(&name)),
-                    path: canon.clone(),
-                    source: Box::new(e),
-                }
+            let recipe = self.index.load(&canon, self.sink).map_err(|e| DepError::Load {
+                chain: st.chain_text(Some(&name)),
+                path: canon.clone(),
+                source: Box::new(e),
             })?;
             if let DependencySource::Jll = dep.source
                 && recipe.name != recipe_name(&name)
@@ -446,7 +549,7 @@ impl Resolver<'_> {
                 name: name.clone(),
                 target: target.to_owned(),
                 kind: dep.kind,
-                resolution: Resolution::Recipe { recipe: Arc::new(recipe) },
+                resolution: Resolution::Recipe { recipe },
                 deps: children,
                 required_by: Vec::new(),
             };
@@ -564,6 +667,10 @@ impl State {
         names.extend(last);
         names.join(" -> ")
     }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_owned())
 }
 
 fn recipe_identity(recipe: &Recipe) -> Identity {

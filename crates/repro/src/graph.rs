@@ -715,7 +715,7 @@ impl Deps {
     }
 }
 
-/// Indexes `--recipes`, resolves `recipe`'s dependencies for `target` and makes them ready
+/// Indexes `--recipes` (once per run: [`DepConfig::index`]), resolves `recipe`'s dependencies for `target` and makes them ready
 /// (built or fetched, or taken from the dependency cache).
 pub async fn prepare_deps(
     recipe: &Recipe,
@@ -728,7 +728,7 @@ pub async fn prepare_deps(
     let (recipe2, target2, config, sink) =
         (recipe.clone(), target.to_owned(), ctx.config.clone(), ctx.sink.clone());
     let plan = tokio::task::spawn_blocking(move || -> Result<DepPlan, DepError> {
-        let index = crate::deps::RecipeIndex::build(&config.recipe_dirs, &sink)?;
+        let index = config.index(&sink)?;
         crate::deps::Resolver { index: &index, config: &config, sink: &sink }
             .resolve(&recipe2, &target2)
     })

@@ -49,11 +49,16 @@ pub fn load_recipe(path: &Path, sink: &Sink) -> Result<Recipe, LoadError> {
     for w in &loaded.import_warnings {
         sink.emit(Event::Note { level: Level::Warn, message: format!("import: {w}") });
     }
-    for l in repro_recipe::lints(&loaded.recipe) {
+    emit_lints(&loaded.recipe, sink);
+    Ok(loaded.recipe)
+}
+
+/// Emits each lint of `recipe` as a warning on `sink`.
+pub fn emit_lints(recipe: &Recipe, sink: &Sink) {
+    for l in repro_recipe::lints(recipe) {
         sink.emit(Event::Note {
             level: Level::Warn,
-            message: format!("{}: {l}", loaded.recipe.path.display()),
+            message: format!("{}: {l}", recipe.path.display()),
         });
     }
-    Ok(loaded.recipe)
 }

@@ -64,14 +64,9 @@ impl AttestOpts {
     }
 }
 
+/// `repro@<host>`, the host name as container labels carry it.
 fn default_builder_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into());
-    format!("repro@{host}")
+    format!("repro@{}", repro_sandbox::gc::host_name())
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -171,4 +166,15 @@ pub(crate) fn run(cmd: AttestCommand, _ctx: &Ctx) -> Result<u8> {
     so.write_all(out.as_bytes())?;
     so.flush()?;
     Ok(if agreement.agrees() { EXIT_OK } else { EXIT_DIFFERENT })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_builder_id_names_the_kernels_host_name() {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let host = host.trim();
+        let want = if host.is_empty() { "unknown-host" } else { host };
+        assert_eq!(super::default_builder_id(), format!("repro@{want}"));
+    }
 }
