@@ -4,7 +4,8 @@
 //! A [`Batch`] lists one [`Job`] per recipe × platform with its [`Outcome`], the path of the
 //! job's own `repro-report/1` file (relative to the batch file), and a digest of that report
 //! (summary, causes, first differing paths) so that dashboards need not open every report.
-//! `docs/batch.md` and `docs/batch.schema.json` document it.
+//! `docs/ci.md` and `docs/batch.schema.json` (generated from these types with schemars,
+//! [`crate::batch_json_schema`]) document it.
 
 use std::fmt;
 
@@ -20,13 +21,16 @@ pub const MAX_DIGEST_PATHS: usize = 20;
 
 /// Many jobs' outcomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct Batch {
-    /// Always [`BATCH_SCHEMA`].
+    /// Always `repro-batch/1`.
+    #[schemars(extend("const" = BATCH_SCHEMA))]
     pub schema: String,
     /// Counts of outcomes.
     pub totals: Totals,
     /// Wall time of the whole run, when one process ran it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
     pub duration_secs: Option<f64>,
     /// One entry per recipe × platform, sorted by recipe then platform.
     pub jobs: Vec<Job>,
@@ -59,6 +63,7 @@ impl Batch {
 
 /// Counts of outcomes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct Totals {
     pub jobs: u64,
     pub reproducible: u64,
@@ -142,9 +147,11 @@ impl fmt::Display for Outcome {
 
 /// One recipe × platform.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct Job {
     /// Stable identifier, usable as a file name: `<recipe>-<platform>` with unsafe characters
-    /// replaced (see [`job_id`]).
+    /// replaced (see [`job_id`]), and `-<n>` added when two jobs would share one.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$"), length(max = 210))]
     pub id: String,
     /// The recipe's name (or its path when it could not be read).
     pub recipe: String,
@@ -159,6 +166,7 @@ pub struct Job {
     pub outcome: Outcome,
     /// Wall time of the job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
     pub duration_secs: Option<f64>,
     /// Why the job failed, was skipped or cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,8 +183,9 @@ pub struct Job {
     /// Distinct causes found, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub causes: Vec<CauseKind>,
-    /// The first differing paths (at most [`MAX_DIGEST_PATHS`]).
+    /// The first differing paths (at most 20).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_DIGEST_PATHS))]
     pub differing: Vec<String>,
 }
 

@@ -21,3 +21,19 @@ pub fn report_json_schema() -> serde_json::Value {
     }
     v
 }
+
+/// The JSON Schema of [`Batch`] (`repro-batch/1`), generated from the types; committed as
+/// `docs/batch.schema.json` (a test keeps the two equal).
+pub fn batch_json_schema() -> serde_json::Value {
+    let mut v = serde_json::to_value(schemars::schema_for!(Batch)).expect("schema serializes");
+    if let Some(o) = v.as_object_mut() {
+        o.insert("title".into(), "repro batch (repro-batch/1)".into());
+        o.insert(
+            "description".into(),
+            "The outcome of many jobs (one per recipe × platform): written by `repro check` over \
+             many recipes and by `repro report merge`. See docs/ci.md."
+                .into(),
+        );
+    }
+    v
+}

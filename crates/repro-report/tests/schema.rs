@@ -1,5 +1,6 @@
-//! `docs/report.schema.json` is generated from the report types (schemars), and real reports
-//! validate against it (with `check-jsonschema`, which `.ci/run` installs).
+//! `docs/report.schema.json` and `docs/batch.schema.json` are generated from the report and
+//! batch types (schemars), and real reports and batches validate against them (with
+//! `check-jsonschema`, which `.ci/run` installs).
 
 #![allow(clippy::print_stderr)] // the loud skip message
 
@@ -8,25 +9,38 @@ use std::process::Command;
 
 use repro_report::*;
 
-fn committed() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json")
+fn committed(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs").join(name)
 }
 
 fn generated() -> String {
     serde_json::to_string_pretty(&report_json_schema()).unwrap() + "\n"
 }
 
-#[test]
-fn committed_schema_is_the_generated_one() {
-    let want = generated();
+fn generated_batch() -> String {
+    serde_json::to_string_pretty(&batch_json_schema()).unwrap() + "\n"
+}
+
+/// The committed file equals `want` (`REPRO_UPDATE_SCHEMA=1` rewrites it first).
+fn assert_committed(name: &str, want: &str) {
     if std::env::var_os("REPRO_UPDATE_SCHEMA").is_some() {
-        std::fs::write(committed(), &want).unwrap();
+        std::fs::write(committed(name), want).unwrap();
     }
-    let have = std::fs::read_to_string(committed()).unwrap();
+    let have = std::fs::read_to_string(committed(name)).unwrap();
     assert!(
         have == want,
-        "docs/report.schema.json is out of date: run `REPRO_UPDATE_SCHEMA=1 cargo test -p repro-report --test schema`"
+        "docs/{name} is out of date: run `REPRO_UPDATE_SCHEMA=1 cargo test -p repro-report --test schema`"
     );
+}
+
+#[test]
+fn committed_schema_is_the_generated_one() {
+    assert_committed("report.schema.json", &generated());
+}
+
+#[test]
+fn committed_batch_schema_is_the_generated_one() {
+    assert_committed("batch.schema.json", &generated_batch());
 }
 
 /// A report using every section and most optional fields.
@@ -80,17 +94,98 @@ fn rich_report() -> Report {
     r
 }
 
-#[test]
-fn real_reports_validate_against_the_schema() {
+/// True when `check-jsonschema` runs; a missing one fails under `CI` and skips loudly otherwise.
+fn have_check_jsonschema(test: &str) -> bool {
     let have = Command::new("check-jsonschema")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
         assert!(std::env::var_os("CI").is_none(), "check-jsonschema is required under CI");
-        eprintln!(
-            "\n!!!!! SKIPPED real_reports_validate_against_the_schema: check-jsonschema missing !!!!!\n"
-        );
+        eprintln!("\n!!!!! SKIPPED {test}: check-jsonschema missing !!!!!\n");
+    }
+    have
+}
+
+/// `check-jsonschema --schemafile schema files...` succeeds (or, with `valid` false, fails).
+fn validate(schema: &std::path::Path, files: &[PathBuf], valid: bool) {
+    let out = Command::new("check-jsonschema")
+        .arg("--schemafile")
+        .arg(schema)
+        .args(files)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.success(),
+        valid,
+        "{files:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A batch with every outcome and every optional field of a job.
+fn rich_batch() -> Batch {
+    let report = rich_report();
+    let mut done = Job::from_report("libx", "x86_64-linux-gnu", &report);
+    done.report = Some("jobs/libx-x86_64-linux-gnu.json".into());
+    done.html = Some("jobs/libx-x86_64-linux-gnu.html".into());
+    done.recipe_path = Some("recipes/libx/recipe.toml".into());
+    done.version = Some("1.2.3".into());
+    done.duration_secs = Some(12.5);
+    let mut failed = Job::new("liby", "aarch64-linux-gnu", Outcome::Failed);
+    failed.error = Some("the control build failed".into());
+    let mut dup = Job::new("liby", "aarch64-linux-gnu", Outcome::Cancelled);
+    dup.id = format!("{}-2", dup.id);
+    let ok = Job::from_report("libz", "x86_64-linux-gnu", &Report::new());
+    let skipped = Job::new("libw", "x86_64-linux-gnu", Outcome::Skipped);
+    let mut b = Batch::new(vec![done, failed, dup, ok, skipped]);
+    b.duration_secs = Some(30.0);
+    b
+}
+
+#[test]
+fn real_batches_validate_against_the_batch_schema() {
+    if !have_check_jsonschema("real_batches_validate_against_the_batch_schema") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("batch.schema.json");
+    std::fs::write(&schema, generated_batch()).unwrap();
+    let mut files = Vec::new();
+    for (i, b) in [Batch::new(Vec::new()), rich_batch()].iter().enumerate() {
+        let p = dir.path().join(format!("batch{i}.json"));
+        std::fs::write(&p, render::batch_json(b)).unwrap();
+        files.push(p);
+    }
+    validate(&schema, &files, true);
+    // The schema rejects what the model cannot hold: an unknown outcome, an id that is not a
+    // safe file name, a field the model does not have, another schema name.
+    let good: serde_json::Value =
+        serde_json::from_slice(&render::batch_json(&rich_batch())).unwrap();
+    let mut bad = Vec::new();
+    for (k, edit) in [
+        ("outcome", serde_json::json!("fine")),
+        ("id", serde_json::json!("../escape")),
+        ("colour", serde_json::json!("red")),
+    ] {
+        let mut v = good.clone();
+        v["jobs"][0][k] = edit;
+        bad.push(v);
+    }
+    let mut v = good.clone();
+    v["schema"] = "repro-batch/2".into();
+    bad.push(v);
+    for (i, v) in bad.iter().enumerate() {
+        let p = dir.path().join(format!("bad{i}.json"));
+        std::fs::write(&p, v.to_string()).unwrap();
+        validate(&schema, &[p], false);
+    }
+}
+
+#[test]
+fn real_reports_validate_against_the_schema() {
+    if !have_check_jsonschema("real_reports_validate_against_the_schema") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
