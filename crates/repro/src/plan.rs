@@ -2,8 +2,12 @@
 //!
 //! One engine job per recipe × platform runs `repro check RECIPE --platform P --batch --json
 //! reports/<id>/batch.json` and uploads `reports/<id>/` as an artifact; a last job downloads every
-//! artifact and runs `repro report merge`. A recipe's `dependencies` on other recipes of the
-//! plan become job dependencies (GitHub Actions `needs`, Buildkite `depends_on`).
+//! artifact and runs `repro report merge`. Dependencies are resolved by the resolver `repro
+//! check` uses ([`crate::deps`]), over the plan's inputs and `--recipes` directories and the
+//! `--jll` registries; each check of a recipe with dependencies gets the same `--recipes` and
+//! `--jll`, so it resolves them the same way on a fresh runner. A dependency that resolves to a
+//! planned recipe becomes a job dependency (GitHub Actions `needs`, Buildkite `depends_on`);
+//! one that resolves to a JLL or an artifact does not.
 //!
 //! - GitHub Actions: jobs are grouped by dependency level (a recipe's level is one more than
 //!   its deepest dependency's) and split into matrix jobs of at most [`GHA_MAX_MATRIX`] entries;
@@ -13,10 +17,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use repro_events::Sink;
 use serde::Serialize;
 
 use crate::batch::BatchJob;
+use crate::deps::{DepConfig, DepError, DepPlan, RecipeIndex, Resolution, Resolver};
 
 /// Entries per GitHub Actions matrix (GitHub's limit).
 pub const GHA_MAX_MATRIX: usize = 256;
@@ -33,6 +40,8 @@ pub enum PlanError {
     Cycle(String),
     #[error("cannot write YAML: {0}")]
     Yaml(String),
+    #[error(transparent)]
+    Deps(#[from] DepError),
 }
 
 type Result<T, E = PlanError> = std::result::Result<T, E>;
@@ -62,121 +71,176 @@ impl Default for PlanOptions {
 #[derive(Debug, Clone)]
 pub struct PlannedJob {
     pub job: BatchJob,
-    /// Jobs this one needs (recipe dependencies on the same platform).
+    /// Jobs this one needs: the planned jobs of the local recipes its dependencies resolve to
+    /// (directly, or through a recipe that is not planned).
     pub needs: Vec<usize>,
     /// 0 for jobs without dependencies, else 1 + the deepest dependency's level.
     pub level: usize,
+    /// The recipe declares dependencies: its check is given the plan's `--recipes` and `--jll`.
+    pub has_deps: bool,
 }
 
 /// Jobs with their dependency edges.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub jobs: Vec<PlannedJob>,
+    /// The recipe index directories every check with dependencies is given (`--recipes`).
+    pub recipe_dirs: Vec<PathBuf>,
+    /// The JLL registries every check with dependencies is given (`--jll`).
+    pub jll_dirs: Vec<PathBuf>,
+    /// Jobs whose dependencies do not resolve here (job id, the resolver's error): they get no
+    /// job dependencies, and their check will report the same error.
+    pub unresolved: Vec<(String, String)>,
 }
 
 fn canon(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_owned())
 }
 
-/// A build-time dependency of a recipe on another recipe: its canonical file, or (for a JLL
-/// named `Foo_jll`) the recipe name `Foo`, and the targets it applies to (`None`: all).
-#[derive(Debug, Clone)]
-struct DepRef {
-    file: Option<PathBuf>,
-    name: Option<String>,
-    platforms: Option<Vec<String>>,
-}
-
-impl DepRef {
-    fn applies_to(&self, platform: &str) -> bool {
-        self.platforms.as_ref().is_none_or(|ps| ps.iter().any(|p| p == platform))
-    }
-
-    /// The planned recipe this dependency names, if any.
-    fn resolve<'a>(&'a self, names: &'a BTreeMap<String, PathBuf>) -> Option<&'a PathBuf> {
-        match (&self.file, &self.name) {
-            (Some(f), _) => Some(f),
-            (None, Some(n)) => names.get(n.strip_suffix("_jll").unwrap_or(n)),
-            _ => None,
+/// The directories a plan indexes for recipe dependencies and passes to its checks as
+/// `--recipes`: the `--recipes` directories, then the plan's inputs (a directory, a file's
+/// directory, a glob's base directory); a directory inside another of the list is left out.
+pub fn index_dirs(inputs: &[PathBuf], recipes: &[PathBuf]) -> Vec<PathBuf> {
+    let dot = || PathBuf::from(".");
+    let nonempty = |p: &Path| if p.as_os_str().is_empty() { dot() } else { p.to_owned() };
+    let mut dirs: Vec<PathBuf> = recipes.to_vec();
+    for i in inputs {
+        if i.is_dir() {
+            dirs.push(i.clone());
+        } else if i.is_file() {
+            dirs.push(nonempty(i.parent().unwrap_or(Path::new("."))));
+        } else {
+            dirs.push(nonempty(&crate::batch::glob_base(&i.to_string_lossy())));
         }
     }
-}
-
-/// The build-time dependencies of a recipe on other recipes (`recipe = PATH`, a directory
-/// standing for its `recipe.toml`, or a JLL by name); run-time-only dependencies do not order
-/// builds. Unreadable recipes have none.
-fn recipe_deps(path: &Path) -> (Option<String>, Vec<DepRef>) {
-    match repro_recipe::load(path) {
-        Ok(recipe) => deps_of_recipe(&recipe),
-        Err(_) => (None, Vec::new()),
+    let mut kept: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut by_depth: Vec<(PathBuf, PathBuf)> = dirs.into_iter().map(|d| (canon(&d), d)).collect();
+    by_depth.sort_by_key(|(c, _)| c.components().count());
+    for (c, d) in by_depth {
+        if !kept.iter().any(|(k, _)| c.starts_with(k)) {
+            kept.push((c, d));
+        }
     }
-}
-
-fn deps_of_recipe(recipe: &repro_recipe::Recipe) -> (Option<String>, Vec<DepRef>) {
-    let deps = recipe
-        .dependencies
-        .iter()
-        .filter(|d| d.kind != repro_recipe::DependencyKind::RuntimeDependency)
-        .filter_map(|d| {
-            let file = match &d.source {
-                repro_recipe::DependencySource::Recipe { path } => {
-                    let p = recipe.dir.join(path);
-                    Some(canon(&if p.is_dir() { p.join("recipe.toml") } else { p }))
-                }
-                repro_recipe::DependencySource::Jll => None,
-                _ => return None,
-            };
-            Some(DepRef { file, name: d.name.clone(), platforms: d.platforms.clone() })
-        })
-        .collect();
-    (Some(recipe.name.clone()), deps)
+    // The order given (--recipes first), not the depth order.
+    let order =
+        |d: &PathBuf| recipes.iter().chain(inputs).position(|i| i == d).unwrap_or(usize::MAX);
+    kept.sort_by_key(|(_, d)| order(d));
+    kept.into_iter().map(|(_, d)| d).collect()
 }
 
 impl Plan {
-    /// Resolves dependencies between `jobs`: a job needs the job of each recipe it depends on
-    /// for the same platform (dependencies outside the plan are the check's own business).
-    pub fn new(jobs: Vec<BatchJob>) -> Result<Plan> {
-        let mut by_key: BTreeMap<(PathBuf, String), usize> = BTreeMap::new();
+    /// Resolves the dependencies of `jobs` with the resolver `repro check` uses (the recipe
+    /// index of `config.recipe_dirs`, artifacts, the JLL registries of `config.jll_dirs`): a
+    /// job needs the planned job of each local recipe a dependency resolves to, for the
+    /// target it is built for; a dependency on a JLL or an artifact gives no edge.
+    ///
+    /// With `changed` (canonical recipe paths), only the jobs of those recipes and the jobs
+    /// whose dependencies resolve to one of them (directly or not) are kept. A resolution error
+    /// (a missing or ambiguous name, a cycle) leaves the job without edges (see
+    /// [`Plan::unresolved`]).
+    pub fn new(
+        jobs: Vec<BatchJob>,
+        config: &DepConfig,
+        changed: Option<&BTreeSet<PathBuf>>,
+        sink: &Sink,
+    ) -> Result<Plan> {
+        let seed: Vec<Arc<repro_recipe::Recipe>> =
+            jobs.iter().filter_map(|j| j.recipe.clone()).collect();
+        let index = Arc::new(RecipeIndex::build_seeded(&config.recipe_dirs, sink, seed)?);
+        let quiet = repro_events::null_sink();
+        let resolver = Resolver { index: &index, config, sink: &quiet };
         let canons: Vec<PathBuf> = jobs.iter().map(|j| canon(&j.recipe_path)).collect();
-        for (i, j) in jobs.iter().enumerate() {
-            by_key.insert((canons[i].clone(), j.job.platform.clone()), i);
-        }
-        let mut deps_of: BTreeMap<PathBuf, Vec<DepRef>> = BTreeMap::new();
-        let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for (i, j) in jobs.iter().enumerate() {
-            if !deps_of.contains_key(&canons[i]) {
-                let (name, deps) = match &j.recipe {
-                    Some(r) => deps_of_recipe(r),
-                    None => recipe_deps(&j.recipe_path),
-                };
-                if let Some(n) = name {
-                    names.entry(n).or_insert_with(|| canons[i].clone());
+        let mut unresolved = Vec::new();
+        let mut plans: Vec<Option<DepPlan>> = Vec::with_capacity(jobs.len());
+        for j in &jobs {
+            let Some(recipe) = &j.recipe else {
+                plans.push(None);
+                continue;
+            };
+            if recipe.dependencies.is_empty() {
+                plans.push(Some(DepPlan::default()));
+                continue;
+            }
+            match resolver.resolve(recipe, &j.job.platform) {
+                Ok(p) => plans.push(Some(p)),
+                // A cycle too (Yggdrasil's Ncurses has itself as a host build dependency, the
+                // published JLL): the plan goes on, and that job's check reports it.
+                Err(e) => {
+                    unresolved.push((j.job.id.clone(), e.to_string()));
+                    plans.push(None);
                 }
-                deps_of.insert(canons[i].clone(), deps);
             }
         }
-        let mut needs = Vec::with_capacity(jobs.len());
-        for (i, j) in jobs.iter().enumerate() {
-            let platform = &j.job.platform;
-            let mut n: Vec<usize> = deps_of[&canons[i]]
-                .iter()
-                .filter(|d| d.applies_to(platform))
-                .filter_map(|d| d.resolve(&names))
-                .filter_map(|d| by_key.get(&(d.clone(), platform.clone())).copied())
-                .filter(|&k| k != i)
-                .collect();
+        let node_key = |n: &crate::deps::DepNode| match &n.resolution {
+            Resolution::Recipe { recipe } => Some((canon(&recipe.path), n.target.clone())),
+            _ => None,
+        };
+        // Selection by --changed: the changed recipes' jobs and the jobs depending on them.
+        let keep: Vec<bool> = match changed {
+            None => vec![true; jobs.len()],
+            Some(changed) => (0..jobs.len())
+                .map(|i| {
+                    changed.contains(&canons[i])
+                        || plans[i].as_ref().is_some_and(|p| {
+                            p.nodes.iter().filter_map(node_key).any(|(c, _)| changed.contains(&c))
+                        })
+                })
+                .collect(),
+        };
+        let mut kept_jobs = Vec::new();
+        let mut kept_plans = Vec::new();
+        let mut kept_canons = Vec::new();
+        for (((j, p), c), k) in jobs.into_iter().zip(plans).zip(canons).zip(&keep) {
+            if *k {
+                kept_jobs.push(j);
+                kept_plans.push(p);
+                kept_canons.push(c);
+            }
+        }
+        unresolved.retain(|(id, _)| kept_jobs.iter().any(|j| &j.job.id == id));
+        let by_key: BTreeMap<(PathBuf, String), usize> = kept_jobs
+            .iter()
+            .enumerate()
+            .map(|(i, j)| ((kept_canons[i].clone(), j.job.platform.clone()), i))
+            .collect();
+        let mut needs = Vec::with_capacity(kept_jobs.len());
+        for (i, p) in kept_plans.iter().enumerate() {
+            let mut n = Vec::new();
+            if let Some(p) = p {
+                // From the direct dependencies down: a planned recipe is an edge; a recipe that
+                // is not planned is looked through (the check builds it, and what it needs).
+                let mut stack: Vec<usize> = p.roots.iter().map(|&(k, _)| k).collect();
+                let mut seen = BTreeSet::new();
+                while let Some(k) = stack.pop() {
+                    if !seen.insert(k) {
+                        continue;
+                    }
+                    let Some(key) = node_key(&p.nodes[k]) else { continue };
+                    match by_key.get(&key) {
+                        Some(&d) if d != i => n.push(d),
+                        Some(_) => {}
+                        None => stack.extend(p.nodes[k].deps.iter().map(|&(c, _)| c)),
+                    }
+                }
+            }
             n.sort_unstable();
             n.dedup();
             needs.push(n);
         }
-        let levels = levels(&needs, &jobs)?;
+        let levels = levels(&needs, &kept_jobs)?;
         Ok(Plan {
-            jobs: jobs
+            jobs: kept_jobs
                 .into_iter()
                 .zip(needs)
                 .zip(levels)
-                .map(|((job, needs), level)| PlannedJob { job, needs, level })
+                .map(|((job, needs), level)| {
+                    let has_deps = job.recipe.as_ref().is_some_and(|r| !r.dependencies.is_empty());
+                    PlannedJob { job, needs, level, has_deps }
+                })
                 .collect(),
+            recipe_dirs: config.recipe_dirs.clone(),
+            jll_dirs: config.jll_dirs.clone(),
+            unresolved,
         })
     }
 }
@@ -255,32 +319,6 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `selected` plus every recipe that depends on one of them, directly or not.
-pub fn with_dependents(recipes: &[PathBuf], selected: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
-    let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut deps: Vec<(PathBuf, Vec<DepRef>)> = Vec::new();
-    for r in recipes {
-        let (name, ds) = recipe_deps(r);
-        if let Some(n) = name {
-            names.entry(n).or_insert_with(|| canon(r));
-        }
-        deps.push((r.clone(), ds));
-    }
-    let mut chosen: BTreeSet<PathBuf> = selected.iter().map(|p| canon(p)).collect();
-    loop {
-        let before = chosen.len();
-        for (r, ds) in &deps {
-            if ds.iter().filter_map(|d| d.resolve(&names)).any(|d| chosen.contains(d)) {
-                chosen.insert(canon(r));
-            }
-        }
-        if chosen.len() == before {
-            break;
-        }
-    }
-    recipes.iter().filter(|r| chosen.contains(&canon(r))).cloned().collect()
-}
-
 /// Single-quote `s` for a POSIX shell.
 fn sh_quote(s: &str) -> String {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:+,@".contains(&b)) {
@@ -290,18 +328,27 @@ fn sh_quote(s: &str) -> String {
     }
 }
 
-fn check_command(
-    j: &BatchJob,
-    opts: &PlanOptions,
-    recipe: &str,
-    platform: &str,
-    id: &str,
-) -> String {
+/// The `repro check` command of job `i`, paths relative to `root`.
+fn check_command(plan: &Plan, i: usize, root: &Path, opts: &PlanOptions) -> String {
+    let p = &plan.jobs[i];
+    let (j, platform, id) = (&p.job, &p.job.job.platform, &p.job.job.id);
+    let recipe = rel(root, &j.recipe_path);
     let mut c =
-        vec!["repro".to_owned(), "check".to_owned(), sh_quote(recipe), "--batch".to_owned()];
+        vec!["repro".to_owned(), "check".to_owned(), sh_quote(&recipe), "--batch".to_owned()];
     if j.platform.is_some() || !platform.is_empty() {
         c.push("--platform".into());
         c.push(sh_quote(platform));
+    }
+    if p.has_deps {
+        // The check resolves dependencies as the plan did: same index, same registries.
+        for d in &plan.recipe_dirs {
+            c.push("--recipes".into());
+            c.push(sh_quote(&rel(root, d)));
+        }
+        for d in &plan.jll_dirs {
+            c.push("--jll".into());
+            c.push(sh_quote(&rel(root, d)));
+        }
     }
     for a in &opts.check_args {
         c.push(sh_quote(a));
@@ -316,12 +363,15 @@ fn check_command(
     c.join(" ")
 }
 
-/// A path as the engine's checkout sees it: relative to `root` when inside it.
+/// A path as the engine's checkout sees it: relative to `root` when inside it (`.` for the
+/// root itself).
 fn rel(root: &Path, p: &Path) -> String {
     let c = canon(p);
-    c.strip_prefix(canon(root))
-        .map(|r| r.display().to_string())
-        .unwrap_or_else(|_| p.display().to_string())
+    match c.strip_prefix(canon(root)) {
+        Ok(r) if r.as_os_str().is_empty() => ".".to_owned(),
+        Ok(r) => r.display().to_string(),
+        Err(_) => p.display().to_string(),
+    }
 }
 
 // ----------------------------------------------------------------------------------------
@@ -423,15 +473,11 @@ pub fn github_actions(plan: &Plan, root: &Path, opts: &PlanOptions) -> Result<St
             .iter()
             .map(|&i| {
                 let j = &plan.jobs[i].job;
-                let recipe = rel(root, &j.recipe_path);
                 let mut m = BTreeMap::new();
                 m.insert("id".to_owned(), j.job.id.clone());
                 m.insert("recipe".to_owned(), j.job.recipe.clone());
                 m.insert("platform".to_owned(), j.job.platform.clone());
-                m.insert(
-                    "command".to_owned(),
-                    check_command(j, opts, &recipe, &j.job.platform, &j.job.id),
-                );
+                m.insert("command".to_owned(), check_command(plan, i, root, opts));
                 m
             })
             .collect();
@@ -575,15 +621,10 @@ pub fn buildkite(
         .map(|&i| {
             let p = &plan.jobs[i];
             let j = &p.job;
-            let recipe = rel(root, &j.recipe_path);
             BkStep::Command(BkCommand {
                 label: format!(":package: {} {}", j.job.recipe, j.job.platform),
                 key: Some(bk_key(&j.job.id)),
-                command: format!(
-                    "{}\n{}",
-                    opts.setup,
-                    check_command(j, opts, &recipe, &j.job.platform, &j.job.id)
-                ),
+                command: format!("{}\n{}", opts.setup, check_command(plan, i, root, opts)),
                 depends_on: p.needs.iter().map(|&d| bk_key(&plan.jobs[d].job.job.id)).collect(),
                 artifact_paths: Some(format!("reports/{}/**/*", j.job.id)),
                 allow_dependency_failure: None,

@@ -39,6 +39,15 @@ pub(crate) struct Args {
     /// GitHub Actions runner label.
     #[arg(long, value_name = "LABEL", default_value = "ubuntu-latest")]
     runs_on: String,
+    /// Also search DIR for dependency recipes by name (repeatable). The plan's inputs are
+    /// searched too; the checks of recipes with dependencies are given the same directories.
+    /// REPRO_RECIPES is not read: the CI runner would not have it.
+    #[arg(long = "recipes", value_name = "DIR")]
+    recipe_dirs: Vec<PathBuf>,
+    /// A JLL registry for dependencies that no recipe provides (repeatable); passed to the
+    /// checks of recipes with dependencies. REPRO_JLL is not read.
+    #[arg(long = "jll", value_name = "DIR")]
+    jll_dirs: Vec<PathBuf>,
 }
 
 fn part_path(base: &Path, n: usize) -> PathBuf {
@@ -55,21 +64,44 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
             "nothing to write: give --github-actions FILE and/or --buildkite FILE (`-` for stdout)"
         );
     }
-    let mut recipes = repro::batch::find_recipes(&args.recipes)?;
+    let recipes = repro::batch::find_recipes(&args.recipes)?;
     let root = std::env::current_dir().context("no current directory")?;
-    if let Some(range) = &args.changed {
-        let changed = repro::plan::changed_recipes(&root, range, &recipes)?;
-        let selected = repro::plan::with_dependents(&recipes, &changed);
-        recipes.retain(|r| selected.contains(r));
-        ctx.note(&format!("{} recipes changed in {range} (with their dependents)", recipes.len()));
-    }
+    let changed: Option<std::collections::BTreeSet<PathBuf>> = match &args.changed {
+        Some(range) => {
+            let c = repro::plan::changed_recipes(&root, range, &recipes)?;
+            Some(c.iter().map(|p| p.canonicalize().unwrap_or_else(|_| p.clone())).collect())
+        }
+        None => None,
+    };
     let jobs = repro::batch::plan_jobs(&recipes, &args.platform);
     for j in &jobs {
         if let Some(e) = &j.error {
             bail!("{e}");
         }
     }
-    let plan = Plan::new(jobs)?;
+    let config = repro::deps::DepConfig {
+        recipe_dirs: repro::plan::index_dirs(&args.recipes, &args.recipe_dirs),
+        jll_dirs: args.jll_dirs.clone(),
+        ..Default::default()
+    };
+    let plan = Plan::new(jobs, &config, changed.as_ref(), &ctx.sink())?;
+    if let Some(range) = &args.changed {
+        let n: std::collections::BTreeSet<&Path> =
+            plan.jobs.iter().map(|j| j.job.recipe_path.as_path()).collect();
+        ctx.note(&format!("{} recipes changed in {range} (with their dependents)", n.len()));
+    }
+    const SHOWN: usize = 10;
+    for (id, e) in plan.unresolved.iter().take(SHOWN) {
+        ctx.note(&format!(
+            "warning: {id}: dependencies do not resolve, so the job waits for none: {e}"
+        ));
+    }
+    if plan.unresolved.len() > SHOWN {
+        ctx.note(&format!(
+            "warning: {} more jobs whose dependencies do not resolve",
+            plan.unresolved.len() - SHOWN
+        ));
+    }
     let mut opts = PlanOptions {
         check_args: args.check_args,
         runs_on: args.runs_on,
