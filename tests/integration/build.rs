@@ -413,3 +413,53 @@ fn an_unreachable_daemon_gives_one_clear_error() {
     assert!(err.contains(&sock.display().to_string()), "names the socket: {err}");
     assert_eq!(err.matches("error:").count(), 1, "one error: {err}");
 }
+
+/// Many recipes in one `repro build`: every job runs to its end, the summary counts them, and
+/// the exit code is an error when one failed. With no Docker daemon (a socket that does not
+/// exist) every build fails the same way, so this runs anywhere.
+#[test]
+fn build_of_many_recipes_reports_every_job_and_exits_with_an_error_when_one_failed() {
+    let t = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = t.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let ok = "version = \"1.0.0\"\nplatforms = [\"x86_64-linux-gnu\", \"aarch64-linux-gnu\"]\nscript = \"true\"\n";
+    write("r/one/recipe.toml", &format!("name = \"one\"\n{ok}"));
+    write("r/two/recipe.toml", &format!("name = \"two\"\n{ok}"));
+    write("r/bad/recipe.toml", "name = 3\n");
+    let nowhere = format!("unix://{}", t.path().join("no-docker.sock").display());
+    let out = repro()
+        .env("DOCKER_HOST", &nowhere)
+        .arg("build")
+        .arg(t.path().join("r"))
+        .args(["--platform", "x86_64-linux-gnu,aarch64-linux-gnu", "--jobs", "2", "--out"])
+        .arg(t.path().join("products"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stdout.contains("5 jobs: 0 built, 5 failed, 0 cancelled"), "{stdout}\n{stderr}");
+    for id in ["one-x86_64-linux-gnu", "one-aarch64-linux-gnu", "two-aarch64-linux-gnu"] {
+        assert!(stderr.contains(&format!("{id}: failed")), "progress line of {id}: {stderr}");
+    }
+    assert!(stderr.contains("bad/recipe.toml"), "the unreadable recipe is named: {stderr}");
+
+    let out = repro()
+        .env("DOCKER_HOST", &nowhere)
+        .arg("build")
+        .arg(t.path().join("r/one"))
+        .arg(t.path().join("r/two"))
+        .args(["--json", "--out"])
+        .arg(t.path().join("products"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let jobs = v.as_array().unwrap();
+    let ids: Vec<&str> = jobs.iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["one-x86_64-linux-gnu", "two-x86_64-linux-gnu"]);
+    assert!(jobs.iter().all(|j| j["outcome"] == "failed" && j["error"].is_string()), "{v:#}");
+}

@@ -74,12 +74,14 @@ struct BatchProgress {
     done: usize,
     unreproducible: usize,
     failed: usize,
+    /// Jobs of `repro build` that built (a build batch has no "unreproducible").
+    built: usize,
     started: Option<std::time::Instant>,
     bar: Option<ProgressBar>,
 }
 
 impl BatchProgress {
-    /// `3/20 done, 1 unreproducible, 0 failed, ETA 4m10s`.
+    /// `3/20 done, 1 unreproducible, 0 failed, ETA 4m10s` (`3/20 done, 0 failed` for builds).
     fn line(&self) -> String {
         let eta = match self.started {
             Some(t) if self.done > 0 && self.done < self.total => {
@@ -89,10 +91,12 @@ impl BatchProgress {
             }
             _ => String::new(),
         };
-        format!(
-            "{}/{} done, {} unreproducible, {} failed{eta}",
-            self.done, self.total, self.unreproducible, self.failed
-        )
+        let unreproducible = if self.built > 0 {
+            String::new()
+        } else {
+            format!(", {} unreproducible", self.unreproducible)
+        };
+        format!("{}/{} done{unreproducible}, {} failed{eta}", self.done, self.total, self.failed)
     }
 }
 
@@ -228,6 +232,7 @@ impl EventSink for Displayer {
                 b.done += 1;
                 match outcome.as_str() {
                     "unreproducible" => b.unreproducible += 1,
+                    "built" => b.built += 1,
                     "failed" | "cancelled" | "skipped" => b.failed += 1,
                     _ => {}
                 }

@@ -19,7 +19,9 @@ use repro_report::{BATCH_SCHEMA, Batch, Job, Outcome, Report};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::check::{CheckError, CheckOptions};
+use crate::build::{BuildError, BuildOptions, BuildResult};
+use crate::check::CheckOptions;
+use crate::graph::Backend;
 
 /// Directory levels searched below a directory input.
 pub const MAX_SEARCH_DEPTH: usize = 8;
@@ -148,13 +150,12 @@ pub fn find_recipes(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(all.into_iter().collect())
 }
 
-/// Paths matching a glob: the components before the first one with a metacharacter are the
-/// base directory, which is walked (bounded, no symlinks followed).
-fn glob_matches(pattern: &str) -> Result<Vec<PathBuf>> {
-    let path = Path::new(pattern);
+/// A glob's base directory (the components before the first one with a metacharacter) and
+/// the rest of its components.
+fn glob_split(pattern: &str) -> (PathBuf, Vec<String>) {
     let mut base = PathBuf::new();
     let mut rest = Vec::new();
-    for c in path.components() {
+    for c in Path::new(pattern).components() {
         let s = c.as_os_str().to_string_lossy();
         if rest.is_empty() && !is_glob(&s) {
             base.push(c);
@@ -162,6 +163,19 @@ fn glob_matches(pattern: &str) -> Result<Vec<PathBuf>> {
             rest.push(s.into_owned());
         }
     }
+    (base, rest)
+}
+
+/// The directory a glob searches: its components before the first one with a metacharacter
+/// (empty for a glob relative to the current directory).
+pub fn glob_base(pattern: &str) -> PathBuf {
+    glob_split(pattern).0
+}
+
+/// Paths matching a glob: the components before the first one with a metacharacter are the
+/// base directory, which is walked (bounded, no symlinks followed).
+fn glob_matches(pattern: &str) -> Result<Vec<PathBuf>> {
+    let (base, rest) = glob_split(pattern);
     let rel = rest.join("/");
     let matcher = globset::GlobBuilder::new(&rel)
         .literal_separator(true)
@@ -321,11 +335,103 @@ fn job_sink(id: &str, sink: &Sink) -> Sink {
     })
 }
 
+/// How one job of [`schedule`] ended.
+enum Ended<R> {
+    /// The recipe could not be read when the jobs were planned: it never ran.
+    Unreadable(String),
+    /// Cancelled before it started.
+    NotStarted,
+    /// Ran to its end (its own success or failure is in `R`).
+    Finished(R, Duration),
+    /// Cancelled while running: its future was dropped, which stops and removes its containers.
+    Stopped(Duration),
+}
+
+/// The future of one job: its result and the outcome word of `Event::JobFinished`.
+type JobFuture<R> = std::pin::Pin<Box<dyn std::future::Future<Output = (R, String)> + Send>>;
+
+/// The batch scheduler of `check`, `explain` and `build` over many jobs: `run(i, sink)` makes
+/// job `i`'s future; at most `at_once` run at a time. A failing job does not stop the others.
+/// Once `cancel` fires no job starts and running ones are dropped (their containers are
+/// removed). Results come back in job order; `Event::JobStarted` / `Event::JobFinished` go to
+/// `sink` as jobs start and end, and each job's build events carry its id.
+async fn schedule<R: Send + 'static>(
+    jobs: &[BatchJob],
+    at_once: usize,
+    cancel: &CancellationToken,
+    sink: &Sink,
+    run: impl Fn(usize, Sink) -> JobFuture<R>,
+) -> Vec<Ended<R>> {
+    let sem = Arc::new(Semaphore::new(at_once.max(1)));
+    let total = jobs.len();
+    let mut handles = Vec::with_capacity(total);
+    for (index, bj) in jobs.iter().enumerate() {
+        let id = bj.job.id.clone();
+        if bj.error.is_some() {
+            sink.emit(Event::JobFinished {
+                job: id,
+                outcome: Outcome::Failed.to_string(),
+                duration: Duration::ZERO,
+            });
+            handles.push(None);
+            continue;
+        }
+        let (sem, cancel, sink) = (sem.clone(), cancel.clone(), sink.clone());
+        let fut = run(index, job_sink(&id, &sink));
+        handles.push(Some(tokio::spawn(async move {
+            let permit = tokio::select! {
+                p = sem.acquire_owned() => p.ok(),
+                () = cancel.cancelled() => None,
+            };
+            let Some(_permit) = permit else { return Ended::NotStarted };
+            if cancel.is_cancelled() {
+                return Ended::NotStarted;
+            }
+            sink.emit(Event::JobStarted { job: id.clone(), index, total });
+            let started = Instant::now();
+            let result = tokio::select! {
+                r = fut => Some(r),
+                () = cancel.cancelled() => None,
+            };
+            let elapsed = started.elapsed();
+            let (ended, word) = match result {
+                Some((r, word)) => (Ended::Finished(r, elapsed), word),
+                None => (Ended::Stopped(elapsed), Outcome::Cancelled.to_string()),
+            };
+            sink.emit(Event::JobFinished { job: id, outcome: word, duration: elapsed });
+            ended
+        })));
+    }
+    let mut results = Vec::with_capacity(total);
+    for (h, bj) in handles.into_iter().zip(jobs) {
+        results.push(match h {
+            None => Ended::Unreadable(bj.error.clone().unwrap_or_default()),
+            Some(h) => match h.await {
+                Ok(r) => r,
+                Err(e) => Ended::Unreadable(format!("internal error: {e}")),
+            },
+        });
+    }
+    results
+}
+
+/// A shared Docker backend for every job of a batch (one connection, each image verified
+/// once), unless `given`; `None` when Docker cannot be reached (each job then reports it).
+async fn shared_backend(
+    given: &Option<Arc<Backend>>,
+    lock: Option<PathBuf>,
+) -> Option<Arc<Backend>> {
+    match given {
+        Some(b) => Some(b.clone()),
+        None => Backend::docker(lock).await.ok().map(Arc::new),
+    }
+}
+
 /// Runs the check of every job (`template` gives every option but the recipe and platform),
-/// [`BatchOptions::builds`] builds at a time. A failing job does not stop the others. Once
-/// `cancel` fires no job starts; running checks stop at their next cancellation point and
-/// are reported `cancelled`, as are the jobs never started. Results come back in job order;
-/// `Event::JobStarted` / `Event::JobFinished` go to `sink` as jobs start and end.
+/// [`BatchOptions::builds`] builds at a time, through [`schedule`]: a failing job does not stop
+/// the others; once `cancel` fires no job starts, running checks are stopped and reported
+/// `cancelled`, as are the jobs never started. Results come back in job order. Every job
+/// shares one backend and one recipe index.
 pub async fn run_checks(
     jobs: Vec<BatchJob>,
     template: &CheckOptions,
@@ -335,107 +441,182 @@ pub async fn run_checks(
 ) -> Vec<JobResult> {
     let at_once = (opts.builds / 2).max(1);
     let explain = opts.explain;
-    let sem = Arc::new(Semaphore::new(at_once));
-    let total = jobs.len();
-    let mut handles = Vec::with_capacity(total);
-    for (index, bj) in jobs.into_iter().enumerate() {
-        let sem = sem.clone();
-        let cancel = cancel.clone();
-        let sink = sink.clone();
+    let mut template = template.clone();
+    template.cancel = cancel.clone();
+    if jobs.iter().any(|j| j.error.is_none()) {
+        template.backend = shared_backend(&template.backend, template.image_lock.clone()).await;
+    }
+    let ended = schedule(&jobs, at_once, &cancel, &sink, |i, jsink| {
+        let bj = &jobs[i];
         let mut copts = template.clone();
         copts.recipe = bj.recipe_path.clone();
         copts.platform = bj.platform.clone();
-        copts.cancel = cancel.clone();
         if let Some(k) = &template.keep {
             copts.keep = Some(k.join(&bj.job.id));
         }
-        handles.push(tokio::spawn(async move {
+        Box::pin(async move {
+            let r = if explain {
+                crate::check::explain(&copts, jsink).await
+            } else {
+                crate::check::check(&copts, jsink).await
+            };
+            let word = match &r {
+                Ok(o) => Outcome::of(&o.report),
+                Err(e) if e.is_interrupted() => Outcome::Cancelled,
+                Err(_) => Outcome::Failed,
+            };
+            (r, word.to_string())
+        })
+    })
+    .await;
+    jobs.into_iter()
+        .zip(ended)
+        .map(|(bj, ended)| {
             let mut job = bj.job;
-            if let Some(e) = bj.error {
-                job.outcome = Outcome::Failed;
-                job.error = Some(e);
-                sink.emit(Event::JobFinished {
-                    job: job.id.clone(),
-                    outcome: job.outcome.to_string(),
-                    duration: Duration::ZERO,
-                });
-                return JobResult { job, report: None };
-            }
-            let permit = tokio::select! {
-                p = sem.acquire_owned() => p.ok(),
-                () = cancel.cancelled() => None,
-            };
-            let Some(_permit) = permit else {
-                job.outcome = Outcome::Cancelled;
-                job.error = Some("cancelled before it started".into());
-                return JobResult { job, report: None };
-            };
-            if cancel.is_cancelled() {
-                job.outcome = Outcome::Cancelled;
-                job.error = Some("cancelled before it started".into());
-                return JobResult { job, report: None };
-            }
-            sink.emit(Event::JobStarted { job: job.id.clone(), index, total });
-            let started = Instant::now();
-            let jsink = job_sink(&job.id, &sink);
-            let flow = async {
-                if explain {
-                    crate::check::explain(&copts, jsink).await
-                } else {
-                    crate::check::check(&copts, jsink).await
+            match ended {
+                Ended::Unreadable(e) => {
+                    job.outcome = Outcome::Failed;
+                    job.error = Some(e);
+                    JobResult { job, report: None }
                 }
-            };
-            let result = tokio::select! {
-                r = flow => Some(r),
-                () = cancel.cancelled() => None,
-            };
-            let elapsed = started.elapsed();
-            let out = match result {
-                Some(Ok(o)) => {
+                Ended::NotStarted => {
+                    job.outcome = Outcome::Cancelled;
+                    job.error = Some("cancelled before it started".into());
+                    JobResult { job, report: None }
+                }
+                Ended::Stopped(d) => {
+                    job.outcome = Outcome::Cancelled;
+                    job.error = Some("cancelled while running; its containers were removed".into());
+                    job.duration_secs = Some(d.as_secs_f64());
+                    JobResult { job, report: None }
+                }
+                Ended::Finished(Ok(o), d) => {
                     let mut j = Job::from_report(&job.recipe, &job.platform, &o.report);
                     j.id = job.id;
                     j.recipe_path = job.recipe_path;
-                    j.duration_secs = Some(elapsed.as_secs_f64());
+                    j.duration_secs = Some(d.as_secs_f64());
                     JobResult { job: j, report: Some(o.report) }
                 }
-                Some(Err(e)) => {
+                Ended::Finished(Err(e), d) => {
                     job.outcome =
                         if e.is_interrupted() { Outcome::Cancelled } else { Outcome::Failed };
                     job.error = Some(error_chain(&e));
-                    job.duration_secs = Some(elapsed.as_secs_f64());
+                    job.duration_secs = Some(d.as_secs_f64());
                     JobResult { job, report: None }
                 }
-                None => {
-                    job.outcome = Outcome::Cancelled;
-                    job.error = Some("cancelled while running; its containers were removed".into());
-                    job.duration_secs = Some(elapsed.as_secs_f64());
-                    JobResult { job, report: None }
-                }
-            };
-            sink.emit(Event::JobFinished {
-                job: out.job.id.clone(),
-                outcome: out.job.outcome.to_string(),
-                duration: elapsed,
-            });
-            out
-        }));
-    }
-    let mut results = Vec::with_capacity(total);
-    for h in handles {
-        match h.await {
-            Ok(r) => results.push(r),
-            Err(e) => {
-                let mut job = Job::new("(internal)", "", Outcome::Failed);
-                job.error = Some(format!("internal error: {e}"));
-                results.push(JobResult { job, report: None });
             }
+        })
+        .collect()
+}
+
+/// How a job of [`run_builds`] ended.
+#[derive(Debug)]
+pub enum BuildEnd {
+    /// Built and packed.
+    Built(Box<BuildResult>),
+    /// The recipe could not be read, or its build (or a dependency) failed.
+    Failed {
+        /// The error with its causes, on one line.
+        message: String,
+        /// The build script failed, timed out or ran out of memory: its log tells why.
+        script: bool,
+    },
+    /// Stopped by cancellation (before it started, or while running).
+    Cancelled { started: bool },
+}
+
+/// One job of [`run_builds`].
+#[derive(Debug)]
+pub struct BuildJobResult {
+    /// The job's identity (recipe, platform, id).
+    pub job: Job,
+    pub end: BuildEnd,
+    /// Wall time of the job, when it ran.
+    pub duration: Option<Duration>,
+}
+
+impl BuildJobResult {
+    /// `built`, `failed` or `cancelled`.
+    pub fn word(&self) -> &'static str {
+        match self.end {
+            BuildEnd::Built(_) => "built",
+            BuildEnd::Failed { .. } => "failed",
+            BuildEnd::Cancelled { .. } => "cancelled",
         }
     }
-    results
+}
+
+/// How [`run_builds`] runs.
+#[derive(Debug, Clone)]
+pub struct BuildBatchOptions {
+    /// Builds at once (each job is one build; its dependencies are built once for all jobs).
+    pub builds: usize,
+    /// Give each job its own directory `<work_dir>/<job id>` (else the jobs share
+    /// `template.work_dir`, which only one job may use).
+    pub work_per_job: bool,
+}
+
+/// Builds every job (`template` gives every option but the recipe, platform and work
+/// directory) through the batch scheduler, [`BuildBatchOptions::builds`] at a time, every job
+/// to its end or to cancellation, with one backend and one recipe index for all. Results come
+/// back in job order.
+pub async fn run_builds(
+    jobs: Vec<BatchJob>,
+    template: &BuildOptions,
+    opts: &BuildBatchOptions,
+    cancel: CancellationToken,
+    sink: Sink,
+) -> Vec<BuildJobResult> {
+    let mut template = template.clone();
+    template.cancel = cancel.clone();
+    if jobs.iter().any(|j| j.error.is_none()) {
+        template.backend = shared_backend(&template.backend, template.lock.clone()).await;
+    }
+    let ended = schedule(&jobs, opts.builds, &cancel, &sink, |i, jsink| {
+        let bj = &jobs[i];
+        let mut bopts = template.clone();
+        bopts.recipe = bj.recipe_path.clone();
+        bopts.platform = Some(bj.job.platform.clone());
+        if opts.work_per_job {
+            bopts.work_dir = template.work_dir.join(&bj.job.id);
+        }
+        Box::pin(async move {
+            let r = match std::fs::create_dir_all(&bopts.work_dir) {
+                Ok(()) => crate::build::build_recipe(&bopts, jsink).await,
+                Err(source) => Err(BuildError::Io { path: bopts.work_dir.clone(), source }),
+            };
+            let word = match &r {
+                Ok(_) => "built",
+                Err(e) if e.is_interrupted() => "cancelled",
+                Err(_) => "failed",
+            };
+            (r, word.to_owned())
+        })
+    })
+    .await;
+    jobs.into_iter()
+        .zip(ended)
+        .map(|(bj, ended)| {
+            let (end, duration) = match ended {
+                Ended::Unreadable(message) => (BuildEnd::Failed { message, script: false }, None),
+                Ended::NotStarted => (BuildEnd::Cancelled { started: false }, None),
+                Ended::Stopped(d) => (BuildEnd::Cancelled { started: true }, Some(d)),
+                Ended::Finished(Ok(r), d) => (BuildEnd::Built(Box::new(r)), Some(d)),
+                Ended::Finished(Err(e), d) if e.is_interrupted() => {
+                    (BuildEnd::Cancelled { started: true }, Some(d))
+                }
+                Ended::Finished(Err(e), d) => {
+                    let script = e.is_script_failure();
+                    (BuildEnd::Failed { message: error_chain(&e), script }, Some(d))
+                }
+            };
+            BuildJobResult { job: bj.job, end, duration }
+        })
+        .collect()
 }
 
 /// `error: cause: cause` on one line.
-fn error_chain(e: &CheckError) -> String {
+fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(c) = src {

@@ -80,6 +80,30 @@ pub enum BuildError {
     Deps(Box<crate::graph::GraphError>),
 }
 
+impl BuildError {
+    /// True when the build stopped because it was cancelled (Ctrl-C, SIGTERM, SIGHUP).
+    pub fn is_interrupted(&self) -> bool {
+        match self {
+            BuildError::Sandbox(SandboxError::Interrupted { .. }) => true,
+            BuildError::Deps(g) => g.is_interrupted(),
+            _ => false,
+        }
+    }
+
+    /// True when the build script failed, timed out or ran out of memory: the build log
+    /// tells why.
+    pub fn is_script_failure(&self) -> bool {
+        matches!(
+            self,
+            BuildError::Sandbox(
+                SandboxError::BuildFailed { .. }
+                    | SandboxError::Timeout { .. }
+                    | SandboxError::OutOfMemory { .. }
+            )
+        )
+    }
+}
+
 impl From<crate::graph::GraphError> for BuildError {
     fn from(e: crate::graph::GraphError) -> Self {
         BuildError::Deps(Box::new(e))
@@ -440,6 +464,8 @@ pub struct BuildOptions {
     pub jobs: usize,
     /// Cancels everything (the CLI owns it).
     pub cancel: CancellationToken,
+    /// What runs the builds (default: Docker with each family's pinned image).
+    pub backend: Option<std::sync::Arc<crate::graph::Backend>>,
 }
 
 /// Loads, fetches, builds and packs one recipe.
@@ -449,7 +475,10 @@ pub async fn build_recipe(opts: &BuildOptions, sink: Sink) -> Result<BuildResult
         let recipe = crate::recipe_input::load_recipe_quiet(&opts.recipe)?.recipe;
         choose_target(&recipe, opts.platform.as_deref())?
     };
-    let backend = crate::graph::Backend::docker(opts.lock.clone()).await?;
+    let backend = match &opts.backend {
+        Some(b) => b.clone(),
+        None => std::sync::Arc::new(crate::graph::Backend::docker(opts.lock.clone()).await?),
+    };
     let image = backend.image_for(&target).await?;
 
     let (recipe, platform, fetch, s) =
