@@ -1,8 +1,9 @@
 //! Benchmark: a batch of 20 small recipes with `repro check DIR --jobs 2`.
 //!
 //! The recipes are copies of `recipes/examples/reproducible.toml` under 20 names. Reported: the
-//! whole machine's CPU utilisation during the run (from /proc/stat: the builds run in containers,
-//! not as children of repro), and the batch's own per-job overhead: the wall time beyond the jobs'
+//! whole machine's CPU utilisation during the run (from /proc/stat), the batch's own (repro's
+//! CPU time plus its containers', from the Docker cgroup: the builds run in containers, not as
+//! children of repro), the load average before and after, and the batch's own per-job overhead: the wall time beyond the jobs'
 //! checks (scheduling, starting jobs, writing per-job and merged reports), relative to the builds'
 //! time. Target: both cores busy, overhead under 1% of the builds.
 
@@ -23,6 +24,37 @@ fn cpu_jiffies() -> Result<(u64, u64)> {
     Ok((total - idle, total))
 }
 
+/// CPU time of every Docker container so far, in seconds: the `docker` cgroup's accounting
+/// (cgroup v1 `cpuacct`, or v2 `cpu.stat`), which keeps the time of removed containers.
+/// `None` when the daemon does not use that cgroup.
+fn docker_cpu_secs() -> Option<f64> {
+    if let Ok(s) = std::fs::read_to_string("/sys/fs/cgroup/cpuacct/docker/cpuacct.usage") {
+        return s.trim().parse::<f64>().ok().map(|ns| ns / 1e9);
+    }
+    if let Ok(s) = std::fs::read_to_string("/sys/fs/cgroup/docker/cpu.stat") {
+        let us = s.lines().find_map(|l| l.strip_prefix("usage_usec "))?;
+        return us.trim().parse::<f64>().ok().map(|us| us / 1e6);
+    }
+    // Not created yet: no container has run.
+    std::path::Path::new("/sys/fs/cgroup/cpuacct").is_dir().then_some(0.0)
+}
+
+/// User + system CPU time of this process's waited-for children, in seconds.
+fn children_cpu_secs() -> Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    let rest = stat.rsplit_once(')').context("odd /proc/self/stat")?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 16 and 17 of proc(5) (cutime, cstime); `rest` starts at field 3.
+    let ticks: f64 = f[13].parse::<f64>()? + f[14].parse::<f64>()?;
+    let hz: f64 = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0);
+    Ok(ticks / hz)
+}
+
 pub(crate) fn run() -> Result<()> {
     let root = crate::test::repo_root();
     let repro = crate::bench::release_repro(&root)?;
@@ -40,7 +72,9 @@ pub(crate) fn run() -> Result<()> {
         std::fs::write(dir.join(format!("small{i:02}.toml")), t)?;
     }
     let json = tmp.join("out/batch.json");
+    let load_before = crate::bench::load_average();
     let (b0, t0) = cpu_jiffies()?;
+    let (d0, c0) = (docker_cpu_secs(), children_cpu_secs()?);
     let start = Instant::now();
     let out = Command::new(&repro)
         .args(["-q", "check"])
@@ -50,6 +84,16 @@ pub(crate) fn run() -> Result<()> {
         .output()?;
     let wall = start.elapsed().as_secs_f64();
     let (b1, t1) = cpu_jiffies()?;
+    let (d1, c1) = (docker_cpu_secs(), children_cpu_secs()?);
+    let load_after = crate::bench::load_average();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    // The batch's own share: repro's CPU time plus its containers'.
+    let own = match (d0, d1) {
+        (Some(a), Some(b)) => {
+            format!("{:.0}% of {cores} cores", ((b - a) + (c1 - c0)) / (wall * cores) * 100.0)
+        }
+        _ => "unknown".to_owned(),
+    };
     if out.status.code() != Some(0) {
         bail!(
             "repro check failed:\n{}\n{}",
@@ -78,11 +122,11 @@ pub(crate) fn run() -> Result<()> {
     let ratio = batch_overhead / build_sum;
     println!("## Batch of {RECIPES} small recipes (`repro check DIR --jobs 2`)\n");
     println!(
-        "| jobs | wall (s) | Σ job (s) | Σ builds (s) | CPU utilisation | batch overhead (s) | per job (ms) | overhead / builds | check overhead / builds |"
+        "| jobs | wall (s) | Σ job (s) | Σ builds (s) | CPU, whole machine | CPU, repro + its containers | batch overhead (s) | per job (ms) | overhead / builds | check overhead / builds | load average before / after |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} | {wall:.1} | {job_sum:.1} | {build_sum:.1} | {:.0}% of 2 cores | {batch_overhead:.2} | {:.0} | {:.2}% | {:.1}% |",
+        "| {} | {wall:.1} | {job_sum:.1} | {build_sum:.1} | {:.0}% of {cores} cores | {own} | {batch_overhead:.2} | {:.0} | {:.2}% | {:.1}% | {load_before} / {load_after} |",
         jobs.len(),
         util * 100.0,
         batch_overhead * 1000.0 / jobs.len() as f64,

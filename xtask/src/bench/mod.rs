@@ -62,3 +62,12 @@ pub(crate) fn release_repro(root: &std::path::Path) -> Result<std::path::PathBuf
     }
     Ok(root.join("target/release/repro"))
 }
+
+/// The 1-, 5- and 15-minute load averages (`/proc/loadavg`), as `1.23 0.98 0.75`: benchmarks
+/// record it with each figure, since the machine may be shared.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -2,8 +2,8 @@
 //! `build_tarballs.jl` of the public repository).
 //!
 //! The corpus is unpacked into a temporary directory and each `build_tarballs.jl` is imported
-//! in-process (`repro_import::import_yggdrasil`) into a `recipe.toml` beside it; the
-//! recipes that import are then planned for every platform they declare, for GitHub Actions
+//! in-process (`repro_import::import_yggdrasil`) into a `recipe.toml` beside it (the few that
+//! do not import are set aside); the recipes that import are then planned for every platform they declare, for GitHub Actions
 //! and Buildkite at once, `RUNS` times. Target: under 1 s.
 
 use std::path::{Path, PathBuf};
@@ -45,6 +45,9 @@ pub(crate) fn import_corpus(tarball: &Path, dest: &Path) -> Result<(usize, usize
         if let Ok(r) = repro_import::import_yggdrasil(f, &opts) {
             std::fs::write(f.with_file_name("recipe.toml"), r.toml)?;
             ok += 1;
+        } else {
+            // Out of the plan: `repro plan` would import it again and stop at its error.
+            std::fs::rename(f, f.with_file_name("build_tarballs.jl.failed"))?;
         }
     }
     Ok((files.len(), ok))
@@ -79,11 +82,14 @@ pub(crate) fn run() -> Result<()> {
         "{files} build_tarballs.jl, {imported} imported into recipe.toml ({:.1} s, not measured below).\n",
         t.elapsed().as_secs_f64()
     );
-    println!("| run | recipes | jobs | GitHub matrix jobs | Buildkite parts | wall (s) |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| run | recipes | jobs | job dependencies | GitHub matrix jobs | Buildkite parts | wall (s) | load average before (1/5/15 min) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let mut worst: f64 = 0.0;
     for run in 1..=RUNS {
         let (gha, bk) = (tmp.join("repro.yml"), tmp.join("pipeline.yml"));
+        let load = crate::bench::load_average();
         let start = Instant::now();
         let out = Command::new(&repro)
             .arg("plan")
@@ -101,12 +107,31 @@ pub(crate) fn run() -> Result<()> {
         let text = std::fs::read_to_string(&gha)?;
         let jobs = text.lines().filter(|l| l.trim_start().starts_with("- command: ")).count();
         let matrices = text.lines().filter(|l| l.starts_with("  check-")).count();
-        let parts = std::fs::read_dir(&tmp)?
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with("pipeline"))
-            .count();
+        let mut parts = 0;
+        let mut edges = 0;
+        for e in std::fs::read_dir(&tmp)?.filter_map(|e| e.ok()) {
+            if !e.file_name().to_string_lossy().starts_with("pipeline") {
+                continue;
+            }
+            parts += 1;
+            // Buildkite `depends_on` entries: one per job dependency.
+            let text = std::fs::read_to_string(e.path())?;
+            // serde_yaml_ng writes `  depends_on:` followed by `  - key` lines in a step.
+            let mut in_deps = false;
+            for l in text.lines() {
+                if l == "  depends_on:" {
+                    in_deps = true;
+                } else if in_deps && l.starts_with("  - ") {
+                    edges += 1;
+                } else {
+                    in_deps = false;
+                }
+            }
+        }
         worst = worst.max(wall);
-        println!("| {run} | {imported} | {jobs} | {matrices} | {parts} | {wall:.3} |");
+        println!(
+            "| {run} | {imported} | {jobs} | {edges} | {matrices} | {parts} | {wall:.3} | {load} |"
+        );
     }
     println!(
         "\nslowest plan: {worst:.3} s (target: under 1 s) — {}",
