@@ -482,3 +482,71 @@ fn terminal_injection_through_member_names_is_escaped() {
         assert!(!s.lines().any(|l| l.starts_with("verdict: reproducible")), "{extra:?}: {s}");
     }
 }
+
+#[test]
+fn reported_files_are_capped_with_an_exact_summary_in_json_text_and_html() {
+    // 300 members per side: 120 differ in content, 30 only in A, 20 only in B, and every header
+    // differs (mtime, uid: normalized as tar metadata).
+    let d = tempfile::tempdir().unwrap();
+    let bodies_a: Vec<(String, Vec<u8>)> =
+        (0..300).map(|i| (format!("share/f{i:03}"), format!("v{i}\n").into_bytes())).collect();
+    let bodies_b: Vec<(String, Vec<u8>)> = (0..300)
+        .filter(|i| !(150..180).contains(i))
+        .map(|i| {
+            let body = if i < 120 { format!("w{i}\n") } else { format!("v{i}\n") };
+            (format!("share/f{i:03}"), body.into_bytes())
+        })
+        .chain((0..20).map(|i| (format!("share/new{i:02}"), b"n\n".to_vec())))
+        .collect();
+    fn as_refs(v: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
+        v.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect()
+    }
+    let (a, b) = (d.path().join("a.tar.gz"), d.path().join("b.tar.gz"));
+    tarball(&a, &as_refs(&bodies_a), 1_600_000_000, 1000);
+    tarball(&b, &as_refs(&bodies_b), 1_700_000_000, 2000);
+    let html = d.path().join("r.html");
+    let json = d.path().join("r.json");
+    let out = repro()
+        .arg("diff")
+        .arg(&a)
+        .arg(&b)
+        .args(["--max-reported-files", "25"])
+        .arg("--json")
+        .arg(&json)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: JReport = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    // Exact counts, though only 25 paths are listed.
+    assert_eq!(
+        (r.summary.differs, r.summary.only_in_a, r.summary.only_in_b),
+        (120, 30, 20),
+        "the summary counts every path"
+    );
+    assert_eq!(r.summary.identical, 300 - 120 - 30 + 1, "unchanged files and `share`");
+    assert_eq!(r.files.len(), 25);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let omitted = &v["omitted"];
+    let listed_not_identical = r.files.len() as u64;
+    let omitted_total: u64 =
+        ["differs", "only_in_a", "only_in_b"].iter().map(|k| omitted[k].as_u64().unwrap()).sum();
+    assert_eq!(listed_not_identical + omitted_total, 170, "{omitted}");
+    let cap = r
+        .truncated
+        .iter()
+        .find(|t| t["limit"] == "max_reported_files")
+        .expect("the JSON report says the cap was hit");
+    assert!(cap["message"].as_str().unwrap().contains("145 more paths"), "{cap}");
+    // Text: the summary line and the bound.
+    let text =
+        repro().arg("diff").arg(&a).arg(&b).args(["--max-reported-files", "25"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("120 differ"), "{text}");
+    assert!(text.contains("max_reported_files") && text.contains("145 more paths"), "{text}");
+    // HTML: the summary table and the bound.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("max_reported_files") && page.contains("145 more paths"));
+    assert!(page.contains("<td class=\"num\">120</td>"), "differs counted in the summary table");
+}

@@ -18,6 +18,7 @@ mod hash;
 mod image;
 mod import;
 mod install;
+mod interrupt;
 mod real;
 mod recipe;
 mod remote;

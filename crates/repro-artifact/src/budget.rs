@@ -9,8 +9,42 @@
 //! - archive entries read (`max_entries`),
 //! - bytes held in memory at the same time (`max_memory`), reserved through a [`MemoryGuard`]
 //!   that gives them back when dropped.
+//!
+//! A budget also carries the run's [`Cancel`]: every reader that charges it checks it, so one
+//! cancellation (SIGINT, SIGTERM, SIGHUP in the CLI) stops unpacks and comparisons between two
+//! reads, and their callers drop what they made.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A cancellation check shared by everything a run does (unpacking, scanning, comparing).
+///
+/// The libraries never install signal handlers: the caller owns the cancellation (the CLI's
+/// token) and hands in a check with [`Cancel::new`]. The default never cancels.
+#[derive(Clone, Default)]
+pub struct Cancel(Option<Arc<dyn Fn() -> bool + Send + Sync>>);
+
+impl Cancel {
+    /// A cancellation that is set once `is_cancelled` returns true.
+    pub fn new(is_cancelled: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        Cancel(Some(Arc::new(is_cancelled)))
+    }
+
+    /// A cancellation that never fires.
+    pub fn never() -> Self {
+        Cancel(None)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.as_ref().is_some_and(|f| f())
+    }
+}
+
+impl std::fmt::Debug for Cancel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Cancel").field(&self.is_cancelled()).finish()
+    }
+}
 
 /// The caps of a [`Budget`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +86,7 @@ pub struct Budget {
     entries: AtomicU64,
     memory: AtomicU64,
     memory_peak: AtomicU64,
+    cancel: Cancel,
 }
 
 impl Budget {
@@ -62,7 +97,24 @@ impl Budget {
             entries: AtomicU64::new(0),
             memory: AtomicU64::new(0),
             memory_peak: AtomicU64::new(0),
+            cancel: Cancel::never(),
         }
+    }
+
+    /// This budget, checked against `cancel` by every reader that charges it.
+    pub fn with_cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// The run's cancellation.
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
+    }
+
+    /// True once the run has been cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
     }
 
     /// A budget without caps (it still counts).
@@ -175,5 +227,16 @@ mod tests {
         drop(h);
         assert!(b.reserve(100).is_some());
         assert_eq!(b.memory_peak(), 100);
+    }
+
+    #[test]
+    fn cancel_is_checked_through_the_budget() {
+        use std::sync::atomic::AtomicBool;
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let b = Budget::unlimited().with_cancel(Cancel::new(move || f.load(Ordering::SeqCst)));
+        assert!(!b.is_cancelled() && !Budget::unlimited().is_cancelled());
+        flag.store(true, Ordering::SeqCst);
+        assert!(b.is_cancelled() && b.cancel().clone().is_cancelled());
     }
 }

@@ -57,6 +57,9 @@ pub enum Error {
     /// A path that is neither a directory nor a readable tarball.
     #[error("{}: {reason}", path.display())]
     Unsupported { path: PathBuf, reason: String },
+    /// The run was cancelled (the caller's [`Cancel`](crate::Cancel) fired) before it finished.
+    #[error("cancelled")]
+    Cancelled,
     /// A hash string that does not parse.
     #[error("invalid {what} `{input}`: expected {len} hexadecimal digits")]
     ParseHash { what: &'static str, input: String, len: usize },

@@ -30,7 +30,7 @@ pub use artifacts_toml::{
     ArtifactDownload, ArtifactEntry, ArtifactsTomlError, artifacts_toml_entry,
     parse_artifacts_toml, platform_keys, upsert_artifacts_toml, write_artifacts_toml,
 };
-pub use budget::{Budget, BudgetLimits, Exceeded, MemoryGuard};
+pub use budget::{Budget, BudgetLimits, Cancel, Exceeded, MemoryGuard};
 pub use compress::{
     BOMB_MIN_BYTES, Bomb, Compression, CorruptStream, decompressed_reader, detect_compression,
     open_decompressed, open_decompressed_bounded, sniff_tarball,

@@ -70,11 +70,19 @@ pub struct ScanOptions {
     pub max_entries: u64,
     /// Compute the SHA-256 of every file (in parallel).
     pub hash_files: bool,
+    /// Checked for every entry listed and every file hashed; a cancelled scan fails with
+    /// [`Error::Cancelled`].
+    pub cancel: crate::Cancel,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { max_depth: DEFAULT_MAX_DEPTH, max_entries: 10_000_000, hash_files: true }
+        ScanOptions {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_entries: 10_000_000,
+            hash_files: true,
+            cancel: crate::Cancel::never(),
+        }
     }
 }
 
@@ -88,8 +96,11 @@ pub fn scan_dir(root: &Path, opts: &ScanOptions) -> Result<Tree> {
     }
     let mut entries = Vec::new();
     let max_depth = opts.max_depth.min(MAX_DEPTH_CAP);
-    walk(root, "", 0, max_depth, opts.max_entries, &mut entries)?;
+    walk(root, "", 0, max_depth, opts, &mut entries)?;
     let stat_and_hash = |e: &mut Entry| -> Result<()> {
+        if opts.cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         if let EntryKind::File { size, executable } = &mut e.kind {
             let path = root.join(&e.path);
             if opts.hash_files {
@@ -117,11 +128,15 @@ fn walk(
     prefix: &str,
     depth: usize,
     max_depth: usize,
-    max_entries: u64,
+    opts: &ScanOptions,
     out: &mut Vec<Entry>,
 ) -> Result<()> {
+    let max_entries = opts.max_entries;
     let rd = fs::read_dir(dir).map_err(|e| Error::io("list directory", dir, e))?;
     for ent in rd {
+        if opts.cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         let ent = ent.map_err(|e| Error::io("list directory", dir, e))?;
         let path = ent.path();
         let name =
@@ -146,7 +161,7 @@ fn walk(
                 return Err(Error::TooDeep { path, max: max_depth });
             }
             out.push(Entry { path: rel.clone(), kind: EntryKind::Dir, sha256: None });
-            walk(&path, &rel, depth + 1, max_depth, max_entries, out)?;
+            walk(&path, &rel, depth + 1, max_depth, opts, out)?;
         } else if ft.is_file() {
             out.push(Entry {
                 path: rel,

@@ -7,7 +7,8 @@
 //! and `a/./b` are both `a/b` for every consumer. Entries are counted against the run's
 //! [`Budget`]; after the end-of-archive marker the rest of the stream is read, so that the
 //! decoder reaches its trailer and verifies the stream checksum (gzip CRC-32, xz check, zstd
-//! content checksum, bzip2 block and stream CRCs).
+//! content checksum, bzip2 block and stream CRCs). The budget's cancellation is checked before
+//! every entry and every read, so a cancelled run stops within one buffer ([`Error::Cancelled`]).
 
 use std::cell::Cell;
 use std::io::{self, Read};
@@ -123,6 +124,9 @@ struct CappedReader<'b, R> {
 
 impl<R: Read> Read for CappedReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.budget.is_cancelled() {
+            return Err(io::Error::other(Error::Cancelled));
+        }
         if self.left == 0 {
             // Allow a clean EOF right at the cap; anything more is over it.
             let mut one = [0u8; 1];
@@ -181,6 +185,9 @@ pub fn read_tar<R: Read>(
     let mut ar = tar::Archive::new(capped);
     let last = std::cell::RefCell::new(String::from("(start of archive)"));
     let wrap = |e: io::Error| -> Error {
+        if budget.is_cancelled() {
+            return Error::Cancelled;
+        }
         if let Some(x) = budget_hit.get() {
             return Error::LimitExceeded {
                 archive: archive.to_owned(),
@@ -205,6 +212,9 @@ pub fn read_tar<R: Read>(
     let mut pax: Option<PaxRecords> = None;
     let mut count = 0u64;
     for entry in &mut entries {
+        if budget.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         let mut entry = entry.map_err(&wrap)?;
         let h = entry.header();
         let et = h.entry_type();
@@ -363,7 +373,7 @@ pub fn read_tar<R: Read>(
         pax = None;
         f(&meta, &mut entry).map_err(|e| match e {
             Error::Io { source, .. } | Error::BadTar { source, .. }
-                if hit.get() || budget_hit.get().is_some() =>
+                if hit.get() || budget_hit.get().is_some() || budget.is_cancelled() =>
             {
                 wrap(source)
             }

@@ -9,7 +9,8 @@
 //! Symlinks are created last, after every other entry, so no entry can be written through one
 //! and the escape check sees the final tree. Files get mode 0755 or 0644 by the owner-x bit of
 //! the entry, directories 0755; mtimes are kept. On error the destination may hold a partial
-//! unpack: callers unpack into a fresh directory and discard it on failure.
+//! unpack: callers unpack into a fresh directory and discard it on failure. A cancelled run (the
+//! budget's [`Cancel`](crate::Cancel)) stops between two reads with [`Error::Cancelled`].
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::ffi::OsStr;
@@ -139,6 +140,7 @@ fn unpack_inner<R: Read>(
         dir_times: Vec::new(),
         stats: UnpackStats::default(),
         buf: vec![0u8; BUF_SIZE],
+        budget,
     };
     tarread::read_tar(r, archive, &limits.read_limits(), budget, |meta, data| {
         u.entry(meta, data)?;
@@ -160,6 +162,8 @@ struct Unpacker<'a> {
     dir_times: Vec<(PathBuf, u64)>,
     stats: UnpackStats,
     buf: Vec<u8>,
+    /// The run's budget, whose cancellation the final passes check too.
+    budget: &'a Budget,
 }
 
 fn join(comps: &[Vec<u8>]) -> Vec<u8> {
@@ -405,7 +409,13 @@ impl Unpacker<'_> {
     /// Check every pending symlink against the final tree, then create them all; then restore
     /// directory mtimes (deepest first).
     fn finish(&mut self) -> Result<()> {
-        for (rel, target) in self.pending.iter().filter(|_| !self.limits.allow_outside_symlinks) {
+        let cancelled = |i: usize| i.is_multiple_of(1024) && self.budget.is_cancelled();
+        for (i, (rel, target)) in
+            self.pending.iter().filter(|_| !self.limits.allow_outside_symlinks).enumerate()
+        {
+            if cancelled(i) {
+                return Err(Error::Cancelled);
+            }
             let comps: Vec<Vec<u8>> = rel.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
             if let Err(reason) = self.resolves_inside(&comps[..comps.len() - 1], target) {
                 let entry = String::from_utf8_lossy(rel).into_owned();
@@ -415,7 +425,10 @@ impl Unpacker<'_> {
                 ));
             }
         }
-        for (rel, target) in &self.pending {
+        for (i, (rel, target)) in self.pending.iter().enumerate() {
+            if cancelled(i) {
+                return Err(Error::Cancelled);
+            }
             let path = self.abs(rel);
             std::os::unix::fs::symlink(OsStr::from_bytes(target), &path)
                 .map_err(|e| Error::io("create symlink", &path, e))?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use rayon::prelude::*;
-use repro_artifact::{Budget, Entry, EntryKind, ScanOptions, Tree, scan_dir};
+use repro_artifact::{Budget, Cancel, Entry, EntryKind, ScanOptions, Tree, scan_dir};
 use repro_events::{Event, Sink};
 use repro_normalizer::{EMPTY_DIRECTORIES, Normalizer};
 use repro_report::{
@@ -22,7 +22,13 @@ use crate::{CompareOptions, Error, binary, detect};
 
 /// Scan and hash both trees concurrently.
 pub fn scan_pair(a: &Path, b: &Path) -> Result<(Tree, Tree), Error> {
-    let opts = ScanOptions::default();
+    scan_pair_cancellable(a, b, &Cancel::never())
+}
+
+/// [`scan_pair`] that stops (with a scan error whose source is
+/// `repro_artifact::Error::Cancelled`) once `cancel` fires.
+pub fn scan_pair_cancellable(a: &Path, b: &Path, cancel: &Cancel) -> Result<(Tree, Tree), Error> {
+    let opts = ScanOptions { cancel: cancel.clone(), ..ScanOptions::default() };
     let (ra, rb) = std::thread::scope(|s| {
         let ha = s.spawn(|| scan_dir(a, &opts));
         let rb = scan_dir(b, &opts);
@@ -189,8 +195,10 @@ pub fn compare_trees(
     // Content comparison of differing files, in parallel, within one budget.
     let budget = opts.budget.clone().unwrap_or_else(|| Arc::new(opts.limits.budget()));
     let decompressed = AtomicU64::new(0);
+    // A cancelled run compares nothing more (its caller discards the report).
     let results: Vec<(usize, FileResult)> = deep
         .par_iter()
+        .filter(|_| !budget.is_cancelled())
         .map(|&i| {
             let p = &files[i].path;
             (i, compare_file_pair(&a.abs_path(p), &b.abs_path(p), opts, &budget, &decompressed))
@@ -287,6 +295,9 @@ fn reserve_waiting(budget: &Budget, n: u64) -> Option<repro_artifact::MemoryGuar
     loop {
         if let Some(g) = budget.reserve(n) {
             return Some(g);
+        }
+        if budget.is_cancelled() {
+            return None;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }

@@ -140,6 +140,7 @@ impl CheckError {
         match self {
             CheckError::Interrupted => true,
             CheckError::Deps(e) => e.is_interrupted(),
+            CheckError::Diff(e) => e.is_cancelled(),
             CheckError::Sandbox(e) => matches!(**e, SandboxError::Interrupted { .. }),
             CheckError::BuildFailed { source, .. } => {
                 matches!(**source, BuildError::Sandbox(SandboxError::Interrupted { .. }))
@@ -477,6 +478,7 @@ fn diff_options(opts: &CheckOptions, recipe: &Recipe, hints: Vec<(String, String
     d.user_rules.extend(recipe.normalize.ignore.iter().cloned());
     d.hints.extend(hints);
     d.date_window = Some(date_window(recipe.source_date_epoch));
+    d.cancel = opts.cancel.clone();
     d
 }
 

@@ -5,19 +5,23 @@
 //! bounded reader, no second read of the stream), so that header differences (mtime, owners,
 //! modes, member order) are accounted under the `tar-metadata` rule, or shown with
 //! `normalize: false`, and device nodes and FIFOs are compared as metadata without being
-//! created. Both unpacks and every comparison of a run share one `repro_artifact::Budget`.
+//! created. Both unpacks and every comparison of a run share one `repro_artifact::Budget`,
+//! which carries the caller's cancellation: a cancelled comparison stops between two reads of
+//! an unpack, a scan or a comparison and returns [`Error::Cancelled`]; the temporary
+//! directories are owned by guards and removed on every path.
 
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use repro_artifact::{Budget, UnpackLimits};
+use repro_artifact::{Budget, Cancel, UnpackLimits};
 use repro_differ::{CompareOptions, TarHeader};
 use repro_events::Sink;
 use repro_normalizer::{NormalizeOptions, Normalizer};
 use repro_recipe::IgnoreRule;
 use repro_report::{Input, Inputs, Report};
+use tokio_util::sync::CancellationToken;
 
 pub use repro_differ::DiffLimits;
 
@@ -35,6 +39,8 @@ pub struct DiffOptions {
     /// Epochs plausible for the builds compared (see `repro_differ::CompareOptions`).
     pub date_window: Option<(i64, i64)>,
     pub limits: DiffLimits,
+    /// The run's cancellation (the CLI cancels it on SIGINT, SIGTERM and SIGHUP).
+    pub cancel: CancellationToken,
 }
 
 impl Default for DiffOptions {
@@ -46,6 +52,7 @@ impl Default for DiffOptions {
             hints: Vec::new(),
             date_window: None,
             limits: DiffLimits::default(),
+            cancel: CancellationToken::new(),
         }
     }
 }
@@ -70,6 +77,16 @@ pub enum Error {
     /// A temporary directory could not be created.
     #[error("cannot create a temporary directory: {0}")]
     Temp(#[source] std::io::Error),
+    /// The comparison was cancelled; its temporary directories are removed.
+    #[error("comparison cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    /// True when the comparison stopped because it was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +151,17 @@ fn normalizer(opts: &DiffOptions) -> Result<Normalizer, Error> {
     })?)
 }
 
+/// The run's budget, checked against `opts.cancel` by every reader.
+fn run_budget(opts: &DiffOptions) -> Arc<Budget> {
+    let token = opts.cancel.clone();
+    Arc::new(opts.limits.budget().with_cancel(Cancel::new(move || token.is_cancelled())))
+}
+
+/// `Err(Cancelled)` once the run is cancelled (whatever error a phase reported meanwhile).
+fn check_cancelled(budget: &Budget) -> Result<(), Error> {
+    if budget.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+}
+
 fn compare_options(opts: &DiffOptions, budget: Arc<Budget>) -> CompareOptions {
     CompareOptions {
         limits: opts.limits.clone(),
@@ -151,9 +179,13 @@ pub fn diff_trees(
     sink: Sink,
 ) -> Result<Report, Error> {
     let n = normalizer(opts)?;
-    let (ta, tb) = repro_differ::scan_pair(a_dir, b_dir)?;
-    let copts = compare_options(opts, Arc::new(opts.limits.budget()));
+    let budget = run_budget(opts);
+    let scanned = repro_differ::scan_pair_cancellable(a_dir, b_dir, budget.cancel());
+    check_cancelled(&budget)?;
+    let (ta, tb) = scanned?;
+    let copts = compare_options(opts, budget.clone());
     let mut report = repro_differ::compare_trees(&ta, &tb, &n, &copts, None, &sink);
+    check_cancelled(&budget)?;
     report.inputs = Some(Inputs {
         a: Input { path: a_dir.display().to_string(), kind: "directory".into(), sha256: None },
         b: Input { path: b_dir.display().to_string(), kind: "directory".into(), sha256: None },
@@ -193,7 +225,7 @@ fn unpack(
 pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<Report, Error> {
     let (ka, kb) = (kind_of(a)?, kind_of(b)?);
     let n = normalizer(opts)?;
-    let budget = Arc::new(opts.limits.budget());
+    let budget = run_budget(opts);
     let copts = compare_options(opts, budget.clone());
     let sha = |p: &Path, k: Kind| {
         if k == Kind::Directory {
@@ -232,10 +264,15 @@ pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<
                 let ub = (kb == Kind::Tarball).then(|| unpack(b, opts, &budget)).transpose();
                 (ha.join().expect("unpack thread panicked"), ub)
             });
+            // Both guards are held here: whichever side failed or was cancelled, the other
+            // side's directory is removed when its guard drops.
+            check_cancelled(&budget)?;
             let (ua, ub) = (ua?, ub?);
             let da = ua.as_ref().map_or(a, |(d, _)| d.path());
             let db = ub.as_ref().map_or(b, |(d, _)| d.path());
-            let (ta, tb) = repro_differ::scan_pair(da, db)?;
+            let scanned = repro_differ::scan_pair_cancellable(da, db, budget.cancel());
+            check_cancelled(&budget)?;
+            let (ta, tb) = scanned?;
             let headers = match (&ua, &ub) {
                 (Some((_, ha)), Some((_, hb))) => Some((ha.as_slice(), hb.as_slice())),
                 _ => None,
@@ -243,6 +280,7 @@ pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<
             repro_differ::compare_trees(&ta, &tb, &n, &copts, headers, &sink)
         }
     };
+    check_cancelled(&budget)?;
     report.inputs = Some(inputs);
     Ok(report)
 }

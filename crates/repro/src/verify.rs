@@ -642,6 +642,7 @@ pub async fn verify(opts: &VerifyOptions, sink: Sink) -> Result<VerifyOutcome, V
 fn diff_options(opts: &VerifyOptions, recipe: &Recipe) -> DiffOptions {
     let mut d = opts.diff.clone();
     d.user_rules.extend(recipe.normalize.ignore.iter().cloned());
+    d.cancel = opts.cancel.clone();
     d
 }
 

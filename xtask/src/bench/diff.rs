@@ -19,11 +19,11 @@ use sha2::Digest as _;
 
 const DIFFOSCOPE_TIMEOUT_SECS: u64 = 900;
 
-struct Measure {
-    wall: Duration,
-    max_rss_kb: u64,
-    exit: i32,
-    timed_out: bool,
+pub(super) struct Measure {
+    pub(super) wall: Duration,
+    pub(super) max_rss_kb: u64,
+    pub(super) exit: i32,
+    pub(super) timed_out: bool,
 }
 
 fn root() -> PathBuf {
@@ -39,7 +39,7 @@ fn sh(cmd: &mut Command) -> Result<()> {
 }
 
 /// Run under `/usr/bin/time -v`, optionally with `timeout`.
-fn timed(args: &[&str], timeout: Option<u64>, stdout: &Path) -> Result<Measure> {
+pub(super) fn timed(args: &[&str], timeout: Option<u64>, stdout: &Path) -> Result<Measure> {
     let tv = stdout.with_extension("time");
     let mut cmd = Command::new("/usr/bin/time");
     cmd.arg("-v").arg("-o").arg(&tv);

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [build|diff|check|plan|batch|all]`.
+//! `cargo xtask bench [build|diff|check|plan|batch|entries|all]`.
 
 use anyhow::Result;
 
@@ -6,6 +6,7 @@ mod batch;
 mod build;
 mod check;
 mod diff;
+mod entries;
 mod plan;
 
 #[derive(clap::Args)]
@@ -25,6 +26,8 @@ enum Which {
     Plan,
     /// A batch of 20 small recipes: CPU use and per-job overhead.
     Batch,
+    /// `repro diff` of two million-entry tarballs: time, peak RSS, report size.
+    Entries,
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
@@ -43,6 +46,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
     }
     if all || args.which == Which::Batch {
         batch::run()?;
+    }
+    if all || args.which == Which::Entries {
+        entries::run()?;
     }
     Ok(())
 }

@@ -38,6 +38,10 @@ pub(crate) struct Args {
     /// Approximate bytes of details in the whole report.
     #[arg(long, value_name = "BYTES", default_value_t = DiffLimits::default().max_report_bytes)]
     max_report_bytes: usize,
+    /// Paths listed in the report; the summary still counts every path, and the report says
+    /// how many were left out.
+    #[arg(long, value_name = "N", default_value_t = DiffLimits::default().max_reported_files)]
+    max_reported_files: usize,
     /// Bytes of details per file.
     #[arg(long, value_name = "BYTES", default_value_t = DiffLimits::default().max_file_detail_bytes)]
     max_file_detail_bytes: usize,
@@ -73,6 +77,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
         max_diff_lines: args.max_diff_lines,
         max_report_bytes: args.max_report_bytes,
         max_file_detail_bytes: args.max_file_detail_bytes,
+        max_reported_files: args.max_reported_files,
         max_archive_depth: args.max_archive_depth,
         max_decompressed_bytes: args.max_decompressed_bytes,
         max_in_memory_bytes: args.max_in_memory_bytes,
@@ -86,8 +91,31 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
         hints,
         date_window: None,
         limits,
+        cancel: Default::default(),
     };
-    let report = repro::diff::diff_paths(&args.a, &args.b, &opts, repro_events::null_sink())
+    // The comparison runs on a blocking thread; SIGINT, SIGTERM and SIGHUP cancel the token,
+    // which every unpack, scan and comparison loop checks. The temporary directories are
+    // removed before `diff_paths` returns.
+    let (a, b) = (args.a.clone(), args.b.clone());
+    let ran = crate::signals::run(|cancel| async move {
+        let opts = DiffOptions { cancel, ..opts };
+        tokio::task::spawn_blocking(move || {
+            repro::diff::diff_paths(&a, &b, &opts, repro_events::null_sink())
+        })
+        .await
+    })?;
+    let code = ran.exit_code();
+    let result = ran.value.context("the comparison thread failed")?;
+    if let Some(code) = code {
+        if let Err(e) = &result {
+            if !e.is_cancelled() {
+                crate::ui::print_error(&anyhow::anyhow!("{e}"));
+            }
+        }
+        crate::ui::print_error(&anyhow::anyhow!("interrupted: the comparison was cancelled"));
+        return Ok(code);
+    }
+    let report = result
         .with_context(|| format!("cannot compare {} and {}", args.a.display(), args.b.display()))?;
 
     args.output.emit(&report, ctx)?;
