@@ -107,10 +107,10 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
     let code = ran.exit_code();
     let result = ran.value.context("the comparison thread failed")?;
     if let Some(code) = code {
-        if let Err(e) = &result {
-            if !e.is_cancelled() {
-                crate::ui::print_error(&anyhow::anyhow!("{e}"));
-            }
+        if let Err(e) = &result
+            && !e.is_cancelled()
+        {
+            crate::ui::print_error(&anyhow::anyhow!("{e}"));
         }
         crate::ui::print_error(&anyhow::anyhow!("interrupted: the comparison was cancelled"));
         return Ok(code);
