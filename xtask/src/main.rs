@@ -9,6 +9,7 @@ use clap::Parser;
 mod bench;
 mod corpus;
 mod matrix;
+mod fuzz;
 mod mirror;
 mod records;
 mod test;
@@ -29,6 +30,8 @@ enum Task {
     Matrix(matrix::Args),
     /// Import every build_tarballs.jl of a Yggdrasil corpus and print the coverage table.
     Corpus(corpus::Args),
+    /// Run the cargo-fuzz targets of fuzz/ (nightly) and print their figures (docs/fuzzing.md).
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> Result<()> {
@@ -39,5 +42,6 @@ fn main() -> Result<()> {
         Task::Records(a) => records::run(a),
         Task::Corpus(a) => corpus::run(a),
         Task::Matrix(a) => matrix::run(a),
+        Task::Fuzz(a) => fuzz::run(a),
     }
 }

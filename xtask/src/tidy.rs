@@ -25,6 +25,7 @@ mod tests {
         ("repro-sandbox", 1),
         ("repro-differ", 2),
         ("repro", 3),
+        ("repro-fuzz", 3),
         ("repro-cli", 4),
     ];
 

@@ -25,11 +25,15 @@ struct Section<'d> {
     data: &'d [u8],
 }
 
-fn sections<'d>(f: &object::File<'d>) -> Vec<Section<'d>> {
+/// The sections of `f`, a file of `len` bytes. A file range that the headers declare outside
+/// the file (or whose end overflows) is dropped: offsets computed from it could not be trusted.
+fn sections<'d>(f: &object::File<'d>, len: usize) -> Vec<Section<'d>> {
     f.sections()
         .map(|s| Section {
             name: s.name().unwrap_or("").to_owned(),
-            range: s.file_range(),
+            range: s
+                .file_range()
+                .filter(|&(off, size)| off.checked_add(size).is_some_and(|e| e <= len as u64)),
             data: s.data().unwrap_or(&[]),
         })
         .collect()
@@ -60,8 +64,8 @@ pub(crate) fn compare(ctx: &Ctx<'_>, a: &[u8], b: &[u8], loc: Option<&str>) -> O
         }
     };
     let mut o = Outcome::new("elf");
-    let sa = sections(&fa);
-    let sb = sections(&fb);
+    let sa = sections(&fa, a.len());
+    let sb = sections(&fb, b.len());
 
     // Build-id.
     let bid_a = fa.build_id().ok().flatten().map(hex::encode);

@@ -380,6 +380,7 @@ fn date_tokens(b: &[u8], window: Option<(i64, i64)>) -> Vec<Token> {
             if matches!(b.get(end), Some(b'T' | b' '))
                 && digits(b, end + 1, 2).is_some()
                 && b.get(end + 3) == Some(&b':')
+                && digits(b, end + 4, 2).is_some()
             {
                 end += 6;
                 if b.get(end) == Some(&b':') && digits(b, end + 1, 2).is_some() {
@@ -502,6 +503,23 @@ pub(crate) fn iso(epoch: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_date_cut_off_inside_the_time_is_no_panic() {
+        // Found by the differ_compare fuzz target: the minutes were never checked, and the
+        // token was sliced past the end of the buffer.
+        for b in [&b"at 2026-11-27 10:"[..], b"2026-11-27T10:5", b"2026-11-27 10:xx"] {
+            let t = date_tokens(b, None);
+            assert!(
+                t.iter().all(|t| !t.text.contains("10:")),
+                "{b:?}: {:?}",
+                t.iter().map(|t| &t.text).collect::<Vec<_>>()
+            );
+        }
+        let t = date_tokens(b"2026-11-27 10:05:07", None);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].text, "2026-11-27 10:05:07");
+    }
 
     fn region<'a>(a: &'a [u8], b: &'a [u8]) -> Region<'a> {
         Region { a, a_off: 100, b, b_off: 100, diff_in_a: None, location: None, dates: true }

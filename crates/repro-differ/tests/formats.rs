@@ -461,3 +461,23 @@ fn elf_build_path_in_debug_info_is_the_only_cause() {
     assert_eq!(c.variation.as_deref(), Some("build_path"), "attributed cause first");
     assert!(c.evidence.location.as_deref().unwrap().contains(".debug"), "{c:?}");
 }
+
+/// Inputs found by the `differ_compare` fuzz target (docs/fuzzing.md), as the pair of files it
+/// compared: each once panicked (`tests/data/fuzz/<name>.{a,b}`).
+#[test]
+fn fuzz_regressions_compare_without_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    for name in [
+        // An ISO date cut off after the hour ("2026-11-27 10:" at the end of a differing
+        // region): the cause scanner sliced past the end of the buffer.
+        "iso-date-cut-after-hour",
+        // An ELF section whose header declares offset + size beyond u64: adding them overflowed.
+        "elf-section-range-overflow",
+    ] {
+        let a = std::fs::read(dir.join(format!("{name}.a"))).unwrap();
+        let b = std::fs::read(dir.join(format!("{name}.b"))).unwrap();
+        let r = diff_bytes(&a, &b);
+        assert_eq!(file(&r).status, Status::Differs, "{name}");
+        assert_eq!(r.verdict, repro_report::Verdict::Unreproducible, "{name}");
+    }
+}

@@ -185,6 +185,79 @@ pub fn import_yggdrasil(path: &Path, opts: &ImportOptions) -> Result<ImportResul
     })
 }
 
+/// Imports a Yggdrasil recipe whose text is given in memory, as if read from `path` (which
+/// need not exist): `path` names the file in messages, and `include("...")` and files the
+/// recipe reads resolve against its directory, inside [`ImportOptions::root`] (default: as
+/// for [`import_yggdrasil`], from `path` made absolute). Text over [`MAX_JULIA_FILE_BYTES`]
+/// is refused like an oversized file.
+pub fn import_yggdrasil_text(
+    path: &Path,
+    text: &str,
+    opts: &ImportOptions,
+) -> Result<ImportResult, ImportError> {
+    if text.len() as u64 > MAX_JULIA_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: path.to_owned(),
+            size: text.len() as u64,
+            limit: MAX_JULIA_FILE_BYTES,
+        });
+    }
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("repro-import".into())
+            .stack_size(WORKER_STACK)
+            .spawn_scoped(s, || import_text_on_this_thread(path, text, opts))
+            .map_err(|source| ImportError::Io { path: path.to_owned(), source })?;
+        match worker.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+fn import_text_on_this_thread(
+    path: &Path,
+    text: &str,
+    opts: &ImportOptions,
+) -> Result<ImportResult, ImportError> {
+    let absolute = std::path::absolute(path)
+        .map_err(|source| ImportError::Io { path: path.to_owned(), source })?;
+    let canonical = normalize(&absolute);
+    let root = match &opts.root {
+        Some(r) => {
+            r.canonicalize().map_err(|source| ImportError::Io { path: r.clone(), source })?
+        }
+        None => default_root(&canonical),
+    };
+    let mut interp = eval::Interp::new(root, opts.time_limit);
+    interp.run_main_text(path, canonical.clone(), text.to_owned())?;
+    convert::convert(interp, path, &canonical, opts)
+}
+
+/// Tokenizes and parses Julia source without evaluating it (a syntax check); `path` names the
+/// file in errors. Returns the number of top-level statements. Nesting is bounded (deeper
+/// input is a syntax error, not a stack overflow).
+pub fn parse_julia(text: &str, path: &Path) -> Result<usize, ImportError> {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("repro-import".into())
+            .stack_size(WORKER_STACK)
+            .spawn_scoped(s, || {
+                parse_text(text, 0).map(|stmts| stmts.len()).map_err(|e| ImportError::Syntax {
+                    file: path.to_owned(),
+                    line: e.loc.line as usize,
+                    column: e.loc.col as usize,
+                    message: e.message,
+                })
+            })
+            .map_err(|source| ImportError::Io { path: path.to_owned(), source })?;
+        match worker.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 /// Stack size of the thread that parses and evaluates.
 const WORKER_STACK: usize = 256 << 20;
 

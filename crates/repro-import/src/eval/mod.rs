@@ -145,6 +145,32 @@ impl Interp {
     /// Evaluates the main recipe file.
     pub(crate) fn run_main(&mut self, path: &Path, canonical: PathBuf) -> Result<(), ImportError> {
         let (text, stmts) = crate::load_file(path, 0)?;
+        self.run_parsed_main(path, canonical, text, stmts)
+    }
+
+    /// [`Interp::run_main`] on text given in memory, as if read from `path`.
+    pub(crate) fn run_main_text(
+        &mut self,
+        path: &Path,
+        canonical: PathBuf,
+        text: String,
+    ) -> Result<(), ImportError> {
+        let stmts = crate::parse_text(&text, 0).map_err(|e| ImportError::Syntax {
+            file: path.to_owned(),
+            line: e.loc.line as usize,
+            column: e.loc.col as usize,
+            message: e.message,
+        })?;
+        self.run_parsed_main(path, canonical, text, stmts)
+    }
+
+    fn run_parsed_main(
+        &mut self,
+        path: &Path,
+        canonical: PathBuf,
+        text: String,
+        stmts: Vec<Expr>,
+    ) -> Result<(), ImportError> {
         self.files.push(FileInfo {
             path: path.to_path_buf(),
             canonical,

@@ -1,0 +1,2 @@
+# Outside the root given to the importer.
+name = "Escaped"

@@ -1,0 +1,5 @@
+using BinaryBuilder
+
+include("../outside.jl")
+
+version = v"1.0.0"

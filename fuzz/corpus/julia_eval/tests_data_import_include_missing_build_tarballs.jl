@@ -1,0 +1,4 @@
+using BinaryBuilder
+
+name = "Missing"
+include("../no_such_dir/common.jl")

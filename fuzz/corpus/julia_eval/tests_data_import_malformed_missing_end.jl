@@ -1,0 +1,5 @@
+function configure()
+    name = "x"
+    if true
+        name = "y"
+    end

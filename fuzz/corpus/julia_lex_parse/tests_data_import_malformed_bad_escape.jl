@@ -1,0 +1,2 @@
+name = "Broken"
+script = "cd \q"

@@ -1,0 +1,2 @@
+name = "Broken"
+include("unclosed_call.jl")

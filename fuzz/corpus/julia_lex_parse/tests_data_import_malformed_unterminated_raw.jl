@@ -1,0 +1,3 @@
+name = "Broken"
+script = raw"""
+make install

@@ -1,0 +1,5 @@
+include("common.jl")
+platforms = supported_platforms()
+filter!(Sys.islinux, platforms)
+filter!(p -> !(arch(p) in ("armv6l", "riscv64")) && nbits(p) == 64, platforms)
+build_tarballs(ARGS, name, version, sources, script, platforms, products, dependencies)
