@@ -8,8 +8,8 @@ use clap::Parser;
 
 mod bench;
 mod corpus;
-mod matrix;
 mod fuzz;
+mod matrix;
 mod mirror;
 mod records;
 mod test;
