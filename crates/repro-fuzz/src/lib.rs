@@ -36,16 +36,55 @@ pub fn run(name: &str, data: &[u8]) -> bool {
     true
 }
 
-/// A scratch directory for the whole process (in `/dev/shm` when it exists: the differ and
-/// importer targets touch files on every input).
+/// A scratch directory for the whole process: `repro-fuzz-<pid>` in `/dev/shm` when it exists
+/// (the differ and importer targets touch files on every input), else in the temp dir. A
+/// process-wide static is never dropped, so each process first removes the scratch directories
+/// of processes that are gone ([`sweep_stale`]), and [`remove_scratch`] removes its own.
 fn scratch() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
+    scratch_dir().get_or_init(|| {
         let shm = Path::new("/dev/shm");
-        let b = tempfile::Builder::new().prefix("repro-fuzz-").tempdir_in(shm);
-        b.or_else(|_| tempfile::tempdir()).expect("cannot create a scratch directory")
+        let parent = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+        sweep_stale(&parent);
+        let dir = parent.join(format!("{SCRATCH_PREFIX}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("cannot create a scratch directory");
+        dir
     })
-    .path()
+}
+
+const SCRATCH_PREFIX: &str = "repro-fuzz-";
+
+fn scratch_dir() -> &'static OnceLock<PathBuf> {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    &DIR
+}
+
+/// Removes `repro-fuzz-<pid>` directories in `parent` whose process is no longer alive
+/// (`/proc/<pid>` is gone); returns how many were removed.
+pub fn sweep_stale(parent: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(parent) else { return 0 };
+    let mut removed = 0;
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(SCRATCH_PREFIX).and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id()
+            && !Path::new("/proc").join(pid.to_string()).exists()
+            && std::fs::remove_dir_all(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Removes this process's scratch directory (a later entry point creates it again).
+pub fn remove_scratch() {
+    if let Some(dir) = scratch_dir().get() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// The recipe parser and validator ([`repro_recipe::parse_str`]). Invariant: a recipe that

@@ -76,3 +76,19 @@ fn tar_read() {
 fn differ_compare() {
     replay("differ_compare");
 }
+
+/// The entry points' scratch directory is per process (`repro-fuzz-<pid>`); the next process
+/// removes those of processes that are gone, and keeps live ones.
+#[test]
+fn stale_scratch_directories_of_dead_processes_are_swept() {
+    let parent = tempfile::tempdir().unwrap();
+    let dead = parent.path().join("repro-fuzz-4000000000"); // above any Linux pid_max
+    let alive = parent.path().join(format!("repro-fuzz-{}", std::process::id()));
+    let other = parent.path().join("repro-fuzz-notapid");
+    for d in [&dead, &alive, &other] {
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+    }
+    assert_eq!(repro_fuzz::sweep_stale(parent.path()), 1);
+    assert!(!dead.exists());
+    assert!(alive.exists() && other.exists());
+}
