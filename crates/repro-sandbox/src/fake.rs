@@ -44,6 +44,7 @@ pub struct FakeRunner {
     build: Box<BuildFn>,
     runs: Arc<Mutex<Vec<FakeRun>>>,
     delay: Duration,
+    stopped: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl std::fmt::Debug for FakeRunner {
@@ -57,13 +58,25 @@ impl FakeRunner {
     pub fn new(
         build: impl Fn(&FakeBuild<'_>) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
-        FakeRunner { build: Box::new(build), runs: Arc::default(), delay: Duration::ZERO }
+        FakeRunner {
+            build: Box::new(build),
+            runs: Arc::default(),
+            delay: Duration::ZERO,
+            stopped: Arc::default(),
+        }
     }
 
     /// Every build waits this long first (while cancellable), to test concurrency and interrupts.
     pub fn with_delay(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
+    }
+
+    /// How many builds stopped by their cancellation token and finished their cleanup (as the
+    /// Docker runner removes its container before it returns). A build whose future was dropped
+    /// instead is not counted.
+    pub fn stopped_by_token(&self) -> usize {
+        self.stopped.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The runs so far, in the order they started.
@@ -134,6 +147,9 @@ impl FakeRunner {
     }
 }
 
+/// How long a cancelled fake build takes to clean up.
+const CLEANUP: Duration = Duration::from_millis(200);
+
 impl Runner for FakeRunner {
     fn run<'a>(
         &'a self,
@@ -150,7 +166,12 @@ impl Runner for FakeRunner {
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.delay) => {}
-                _ = spec.cancel.cancelled() => return Err(interrupted()),
+                _ = spec.cancel.cancelled() => {
+                    // The cleanup a real runner does after the token fires (container removal).
+                    tokio::time::sleep(CLEANUP).await;
+                    self.stopped.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    return Err(interrupted());
+                }
             }
             let mut out = self.run_sync(spec, &sink);
             if let Ok(o) = &mut out {

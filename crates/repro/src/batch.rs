@@ -347,13 +347,16 @@ enum Ended<R> {
     Stopped(Duration),
 }
 
+/// How long a cancelled running job gets to stop by itself (and clean up) before it is dropped.
+const STOP_GRACE: Duration = Duration::from_secs(60);
+
 /// The future of one job: its result and the outcome word of `Event::JobFinished`.
 type JobFuture<R> = std::pin::Pin<Box<dyn std::future::Future<Output = (R, String)> + Send>>;
 
 /// The batch scheduler of `check`, `explain` and `build` over many jobs: `run(i, sink)` makes
 /// job `i`'s future; at most `at_once` run at a time. A failing job does not stop the others.
-/// Once `cancel` fires no job starts and running ones are dropped (their containers are
-/// removed). Results come back in job order; `Event::JobStarted` / `Event::JobFinished` go to
+/// Once `cancel` fires no job starts, and running ones stop by the token they were given
+/// (removing their containers); one still running [`STOP_GRACE`] later is dropped. Results come back in job order; `Event::JobStarted` / `Event::JobFinished` go to
 /// `sink` as jobs start and end, and each job's build events carry its id.
 async fn schedule<R: Send + 'static>(
     jobs: &[BatchJob],
@@ -389,9 +392,17 @@ async fn schedule<R: Send + 'static>(
             }
             sink.emit(Event::JobStarted { job: id.clone(), index, total });
             let started = Instant::now();
+            // A running job sees the token itself and stops at its next step, removing its
+            // containers and temp dirs before it returns; dropping its future instead would
+            // leave that cleanup undone when the process exits. Only a job that does not end
+            // within STOP_GRACE of the cancellation is dropped.
+            let mut fut = fut;
             let result = tokio::select! {
-                r = fut => Some(r),
-                () = cancel.cancelled() => None,
+                r = &mut fut => Some(r),
+                () = async {
+                    cancel.cancelled().await;
+                    tokio::time::sleep(STOP_GRACE).await;
+                } => None,
             };
             let elapsed = started.elapsed();
             let (ended, word) = match result {

@@ -229,6 +229,9 @@ fn cancelling_a_build_batch_stops_the_running_job_and_starts_no_other() {
         events.lock().unwrap().iter().filter(|e| matches!(e, Event::JobStarted { .. })).count();
     assert_eq!(started, 1, "no other job started");
     assert!(runner.runs().is_empty(), "the running build was stopped in its wait");
+    // The running build stopped by its token and cleaned up: its future was not dropped (a
+    // dropped future leaves the container behind when the process exits).
+    assert_eq!(runner.stopped_by_token(), 1, "the running build finished its cleanup");
 }
 
 #[test]
