@@ -23,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use xshell::{Shell, cmd};
 
-use crate::records::{RECORD_URL_BASE, real_recipes};
+use crate::records::{RECORD_URL_BASE, chosen_recipes, fill_mirror};
 use crate::test::repo_root;
 
 #[derive(clap::Args)]
@@ -90,17 +90,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let root = repo_root();
     sh.change_dir(&root);
     let repro = crate::bench::release_repro(&root)?;
-    let mirror = root.join(".repro-work/mirror");
-    cmd!(sh, "cargo xtask mirror-debian --from-recipes --out {mirror}")
-        .run()
-        .context("filling the source mirror")?;
-    let all = real_recipes(&root)?;
-    let names = if args.recipes.is_empty() { all.clone() } else { args.recipes.clone() };
-    for n in &names {
-        if !all.contains(n) {
-            bail!("recipes/{n} is not a real recipe (one of: {})", all.join(", "));
-        }
-    }
+    let mirror = fill_mirror(&sh, &root)?;
+    let names = chosen_recipes(&root, &args.recipes)?;
     let platforms = if args.platforms.is_empty() { vec!["all".to_owned()] } else { args.platforms };
     let out = args.out.unwrap_or_else(|| root.join(".repro-work/matrix"));
     if out.exists() {

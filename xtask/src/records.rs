@@ -40,6 +40,24 @@ pub(crate) fn real_recipes(root: &std::path::Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Fills the offline source mirror for the real recipes; returns its directory.
+pub(crate) fn fill_mirror(sh: &Shell, root: &std::path::Path) -> Result<PathBuf> {
+    let mirror = root.join(".repro-work/mirror");
+    cmd!(sh, "cargo xtask mirror-debian --from-recipes --out {mirror}")
+        .run()
+        .context("filling the source mirror")?;
+    Ok(mirror)
+}
+
+/// The real recipes named (every one when `names` is empty); an unknown name is an error.
+pub(crate) fn chosen_recipes(root: &std::path::Path, names: &[String]) -> Result<Vec<String>> {
+    let all = real_recipes(root)?;
+    if let Some(n) = names.iter().find(|n| !all.contains(n)) {
+        bail!("recipes/{n} is not a real recipe (one of: {})", all.join(", "));
+    }
+    Ok(if names.is_empty() { all } else { names.to_vec() })
+}
+
 /// `platforms = [...]` of a recipe (read with the toml crate; the recipe crate validates more).
 fn recipe_platforms(recipe: &std::path::Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(recipe)?;
@@ -56,16 +74,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
     sh.change_dir(&root);
     cmd!(sh, "cargo build --package repro-cli").run().context("building repro")?;
     let repro = root.join("target/debug/repro");
-    let mirror = root.join(".repro-work/mirror");
-    cmd!(sh, "cargo xtask mirror-debian --from-recipes --out {mirror}")
-        .run()
-        .context("filling the source mirror")?;
-    let all = real_recipes(&root)?;
-    let names = if args.recipes.is_empty() { all.clone() } else { args.recipes.clone() };
-    for name in &names {
-        if !all.contains(name) {
-            bail!("recipes/{name} is not a real recipe (one of: {})", all.join(", "));
-        }
+    let mirror = fill_mirror(&sh, &root)?;
+    for name in &chosen_recipes(&root, &args.recipes)? {
         let dir = root.join("recipes").join(name);
         let record: PathBuf = dir.join("Artifacts.toml");
         let listed = recipe_platforms(&dir.join("recipe.toml"))?;
