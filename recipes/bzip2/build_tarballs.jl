@@ -21,7 +21,16 @@ VERSION=1.0.8
 CFLAGS="-Wall -Winline -O2 -g -D_FILE_OFFSET_BITS=64 -fPIC"
 OBJS="blocksort.o huffman.o crctable.o randtable.o compress.o decompress.o bzlib.o"
 make CC="${CC}" AR="${AR}" RANLIB="${RANLIB}" CFLAGS="${CFLAGS}" -j${nproc} ${OBJS}
+if [[ "${target}" == *-mingw* ]]; then
+    # The Makefile's install copies `bzip2` and `bzip2recover`, but the MinGW linker writes
+    # `bzip2.exe`: build them first under the names the Makefile expects.
+    make CC="${CC}" AR="${AR}" RANLIB="${RANLIB}" CFLAGS="${CFLAGS}" bzip2 bzip2recover
+    for e in bzip2 bzip2recover; do mv "${e}${exeext}" "${e}"; done
+fi
 make CC="${CC}" AR="${AR}" RANLIB="${RANLIB}" CFLAGS="${CFLAGS}" PREFIX=${prefix} install
+if [[ "${target}" == *-mingw* ]]; then
+    for e in bzip2 bunzip2 bzcat bzip2recover; do mv "${bindir}/${e}" "${bindir}/${e}${exeext}"; done
+fi
 
 # The Makefile links bzcmp & co. with absolute paths; make them relative
 # (BinaryBuilder's audit does the same).
@@ -30,10 +39,15 @@ for l in bzcmp bzegrep bzfgrep bzless; do
 done
 
 # Build the shared library
-${CC} -shared -Wl,-soname -Wl,libbz2.so.1.0 -o "libbz2.so.${VERSION}" ${OBJS}
-ln -s "libbz2.so.${VERSION}" libbz2.so.1.0
-ln -s "libbz2.so.${VERSION}" libbz2.so.1
-ln -s "libbz2.so.${VERSION}" libbz2.so
+if [[ "${target}" == *-mingw* ]]; then
+    ${CC} -shared -o libbz2-1.dll ${OBJS}
+    ln -s libbz2-1.dll libbz2.dll
+else
+    ${CC} -shared -Wl,-soname -Wl,libbz2.so.1.0 -o "libbz2.so.${VERSION}" ${OBJS}
+    ln -s "libbz2.so.${VERSION}" libbz2.so.1.0
+    ln -s "libbz2.so.${VERSION}" libbz2.so.1
+    ln -s "libbz2.so.${VERSION}" libbz2.so
+fi
 mkdir -p ${libdir}
 mv libbz2*.${dlext}* ${libdir}/.
 
