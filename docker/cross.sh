@@ -17,3 +17,15 @@ for d in "$root"/opt/bin/*/; do
     t="$(basename "$d")"
     chroot "$root" "/opt/bin/$t/cc" --version >/dev/null
 done
+# musl: Debian's musl-gcc searches musl's own headers only. BinaryBuilder's musl toolchains (like
+# Alpine's linux-headers) also have the Linux kernel's UAPI headers (libffi includes
+# <linux/limits.h>): link Debian's (linux-libc-dev) into musl's include directory.
+musl="$root/usr/include/x86_64-linux-musl"
+if [ -d "$musl" ]; then
+    for d in linux asm-generic mtd rdma misc sound video drm xen; do
+        if [ -d "$root/usr/include/$d" ] && [ ! -e "$musl/$d" ]; then
+            ln -s "../$d" "$musl/$d"
+        fi
+    done
+    [ -e "$musl/asm" ] || ln -s ../x86_64-linux-gnu/asm "$musl/asm"
+fi
