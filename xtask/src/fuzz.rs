@@ -58,7 +58,10 @@ pub(crate) struct Figures {
     pub ft: u64,
     pub corpus_units: u64,
     pub corpus_size: String,
-    pub peak_rss_mb: u64,
+    /// Peak RSS of the fuzzing process. `None` in fork mode (`--jobs` > 1, `--keep-going`):
+    /// libFuzzer's status lines then carry no `rss:` and its final `stat::peak_rss_mb` is the
+    /// parent's own (0), not the children's, which `-rss_limit_mb` bounds each.
+    pub peak_rss_mb: Option<u64>,
     /// Crashes, hangs and out-of-memory inputs counted by fork mode.
     pub failures: u64,
 }
@@ -103,7 +106,7 @@ impl Figures {
                 self.failures = c.split('/').filter_map(|x| x.parse::<u64>().ok()).sum();
             }
             if let Some(r) = num(field(line, "rss:")) {
-                self.peak_rss_mb = self.peak_rss_mb.max(r);
+                self.peak_rss_mb = Some(self.peak_rss_mb.unwrap_or(0).max(r));
             }
         } else if let Some(rest) = line.strip_prefix("Done ") {
             // "Done 123 runs in 600 second(s)"
@@ -117,7 +120,9 @@ impl Figures {
         } else if let Some(v) = line.strip_prefix("stat::average_exec_per_sec:") {
             self.exec_per_sec = v.trim().parse().unwrap_or(self.exec_per_sec);
         } else if let Some(v) = line.strip_prefix("stat::peak_rss_mb:") {
-            self.peak_rss_mb = v.trim().parse().unwrap_or(self.peak_rss_mb);
+            if let Some(r) = v.trim().parse::<u64>().ok().filter(|&r| r > 0) {
+                self.peak_rss_mb = Some(r);
+            }
         }
     }
 }
@@ -228,7 +233,7 @@ pub(crate) fn run(a: Args) -> Result<()> {
             } else {
                 format!("{}/{}", f.corpus_units, f.corpus_size)
             },
-            f.peak_rss_mb,
+            f.peak_rss_mb.map_or_else(|| "n/a".to_owned(), |r| r.to_string()),
             o.crashes.len().max(f.failures as usize)
         );
     }
@@ -349,7 +354,7 @@ mod tests {
                 ft: 4100,
                 corpus_units: 310,
                 corpus_size: "47Kb".into(),
-                peak_rss_mb: 220,
+                peak_rss_mb: Some(220),
                 failures: 0,
             }
         );
@@ -359,6 +364,9 @@ mod tests {
             (f.runs, f.cov, f.ft, f.corpus_units, f.exec_per_sec, f.failures),
             (482918, 2811, 9012, 1203, 801, 3)
         );
+        // Fork mode: the parent's own peak RSS (0) is not the children's; unknown, not 0.
+        f.line("stat::peak_rss_mb:              0");
+        assert_eq!(f.peak_rss_mb, None);
     }
 
     #[test]
