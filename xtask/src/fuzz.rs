@@ -119,10 +119,10 @@ impl Figures {
             self.runs = v.trim().parse().unwrap_or(self.runs);
         } else if let Some(v) = line.strip_prefix("stat::average_exec_per_sec:") {
             self.exec_per_sec = v.trim().parse().unwrap_or(self.exec_per_sec);
-        } else if let Some(v) = line.strip_prefix("stat::peak_rss_mb:") {
-            if let Some(r) = v.trim().parse::<u64>().ok().filter(|&r| r > 0) {
-                self.peak_rss_mb = Some(r);
-            }
+        } else if let Some(v) = line.strip_prefix("stat::peak_rss_mb:")
+            && let Some(r) = v.trim().parse::<u64>().ok().filter(|&r| r > 0)
+        {
+            self.peak_rss_mb = Some(r);
         }
     }
 }
