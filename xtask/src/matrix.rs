@@ -131,21 +131,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
     }
 
     // One batch: every recipe × platform, dependencies once.
-    let dirs: Vec<PathBuf> = names.iter().map(|n| root.join("recipes").join(n)).collect();
-    let recipes_dir = root.join("recipes");
     let batch = out.join("batch.json");
-    let html = out.join("html");
-    let jobs = args.jobs.to_string();
-    let platform_args: Vec<String> =
-        platforms.iter().flat_map(|p| ["--platform".to_owned(), p.clone()]).collect();
+    let check = check_args(&root, &names, &platforms, &mirror, args.jobs, &out);
     let started = Instant::now();
     // The batch's exit code is its worst outcome; the table below says what happened.
-    let _ = cmd!(
-        sh,
-        "{repro} check {dirs...} {platform_args...} --recipes {recipes_dir} --mirror {mirror}
-         --jobs {jobs} --json {batch} --html {html}"
-    )
-    .run();
+    let _ = cmd!(sh, "{repro} {check...}").run();
     let wall = started.elapsed().as_secs_f64();
     let v: Value = serde_json::from_str(
         &std::fs::read_to_string(&batch).with_context(|| format!("reading {}", batch.display()))?,
@@ -157,6 +147,30 @@ pub(crate) fn run(args: Args) -> Result<()> {
         write_records(&v, &out, &root)?;
     }
     Ok(())
+}
+
+/// The `repro check` arguments of the matrix batch, writing `OUT/batch.json` and `OUT/html/`.
+/// `--batch`: one recipe on one platform is a batch too (without it, the single-report flow
+/// writes a report with no `jobs`).
+fn check_args(
+    root: &Path,
+    names: &[String],
+    platforms: &[String],
+    mirror: &Path,
+    jobs: usize,
+    out: &Path,
+) -> Vec<String> {
+    let path = |p: &Path| p.display().to_string();
+    let mut a = vec!["check".to_owned()];
+    a.extend(names.iter().map(|n| path(&root.join("recipes").join(n))));
+    for p in platforms {
+        a.extend(["--platform".to_owned(), p.clone()]);
+    }
+    a.extend(["--recipes".to_owned(), path(&root.join("recipes"))]);
+    a.extend(["--mirror".to_owned(), path(mirror), "--jobs".to_owned(), jobs.to_string()]);
+    a.extend(["--batch".to_owned(), "--json".to_owned(), path(&out.join("batch.json"))]);
+    a.extend(["--html".to_owned(), path(&out.join("html"))]);
+    a
 }
 
 /// The per-job report of a batch job.
@@ -305,4 +319,30 @@ fn write_records(v: &Value, out: &Path, root: &Path) -> Result<()> {
         eprintln!("records: {} {platform}: {tree}", record.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `cargo xtask matrix bzip2 --platform x86_64-linux-musl` (one job) failed with
+    /// "`jobs` in the batch": without `--batch`, `repro check` of one recipe on one platform
+    /// writes a single report.
+    #[test]
+    fn one_recipe_on_one_platform_is_still_a_batch() {
+        let a = check_args(
+            Path::new("/r"),
+            &["bzip2".to_owned()],
+            &["x86_64-linux-musl".to_owned()],
+            Path::new("/m"),
+            1,
+            Path::new("/o"),
+        );
+        let line = a.join(" ");
+        assert_eq!(
+            line,
+            "check /r/recipes/bzip2 --platform x86_64-linux-musl --recipes /r/recipes --mirror /m \
+             --jobs 1 --batch --json /o/batch.json --html /o/html"
+        );
+    }
 }
