@@ -218,9 +218,15 @@ pub struct BatchJob {
 /// means every platform the recipe declares. Platforms a recipe does not declare are left out
 /// for that recipe (a batch over many recipes asks for the intersection).
 pub fn plan_jobs(recipes: &[PathBuf], platforms: &[String]) -> Vec<BatchJob> {
+    use rayon::prelude::*;
+    // Reading (and importing) the recipes is most of the work: in parallel, in order.
+    let loaded: Vec<_> = recipes
+        .par_iter()
+        .map(|path| crate::recipe_input::load_recipe_quiet(path).map(|l| l.recipe))
+        .collect();
     let mut jobs = Vec::new();
-    for path in recipes {
-        let recipe = match crate::recipe_input::load_recipe_quiet(path).map(|l| l.recipe) {
+    for (path, loaded) in recipes.iter().zip(loaded) {
+        let recipe = match loaded {
             Ok(r) => r,
             Err(e) => {
                 let name = path.display().to_string();

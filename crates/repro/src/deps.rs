@@ -150,6 +150,9 @@ pub struct RecipeIndex {
     by_name: BTreeMap<String, Vec<PathBuf>>,
     /// Recipes read, by canonical path, and whether their lints were emitted.
     loaded: Mutex<HashMap<PathBuf, (Arc<Recipe>, bool)>>,
+    /// Canonical paths already asked for ([`RecipeIndex::canonical`]): resolving the
+    /// dependencies of thousands of jobs asks for the same few thousand paths.
+    canon: Mutex<HashMap<PathBuf, PathBuf>>,
 }
 
 impl RecipeIndex {
@@ -204,7 +207,7 @@ impl RecipeIndex {
                 }
                 let path = e.path();
                 match e.file_name().to_str() {
-                    Some("recipe.toml") => match idx.read_toml(&canonical(path)) {
+                    Some("recipe.toml") => match idx.read_toml(&idx.canonical(path)) {
                         Ok(name) => idx.add(&name, path),
                         Err(err) => sink.emit(Event::Note {
                             level: Level::Warn,
@@ -227,7 +230,7 @@ impl RecipeIndex {
     }
 
     fn add(&mut self, name: &str, path: &Path) {
-        let p = canonical(path);
+        let p = self.canonical(path);
         let v = self.by_name.entry(name.to_owned()).or_default();
         if !v.contains(&p) {
             v.push(p);
@@ -249,7 +252,7 @@ impl RecipeIndex {
     /// Keeps `recipe` (read from its canonical path, its lints not yet emitted) for
     /// [`RecipeIndex::load`].
     pub fn keep(&self, recipe: Arc<Recipe>) {
-        let key = canonical(&recipe.path);
+        let key = self.canonical(&recipe.path);
         self.loaded.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert((recipe, false));
     }
 
@@ -277,6 +280,18 @@ impl RecipeIndex {
             .entry(path.to_owned())
             .or_insert((r.clone(), true));
         Ok(r)
+    }
+
+    /// `path` made canonical (itself when that fails), remembered: the file system is asked
+    /// once per path.
+    pub fn canonical(&self, path: &Path) -> PathBuf {
+        let mut canon = self.canon.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = canon.get(path) {
+            return c.clone();
+        }
+        let c = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+        canon.insert(path.to_owned(), c.clone());
+        c
     }
 
     /// The recipes named `name`.
@@ -408,7 +423,7 @@ impl Resolver<'_> {
     /// Resolves every dependency of `recipe` for `target`, recursively.
     pub fn resolve(&self, recipe: &Recipe, target: &str) -> Result<DepPlan, DepError> {
         let mut st = State { plan: DepPlan::default(), seen: HashMap::new(), chain: Vec::new() };
-        st.chain.push((recipe_identity(recipe), recipe.name.clone()));
+        st.chain.push((Identity::Recipe(self.index.canonical(&recipe.path)), recipe.name.clone()));
         let roots = self.resolve_deps(recipe, target, &mut st)?;
         st.plan.roots = roots;
         Ok(st.plan)
@@ -494,7 +509,7 @@ impl Resolver<'_> {
             DependencySource::Artifact { .. } => None,
         };
         if let Some(path) = recipe_path {
-            let canon = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let canon = self.index.canonical(&path);
             let id = (Identity::Recipe(canon.clone()), target.to_owned());
             if st.chain.iter().any(|(i, _)| i == &id.0) {
                 return Err(DepError::Cycle { chain: st.chain_text(Some(&name)) });
@@ -667,14 +682,6 @@ impl State {
         names.extend(last);
         names.join(" -> ")
     }
-}
-
-fn canonical(p: &Path) -> PathBuf {
-    p.canonicalize().unwrap_or_else(|_| p.to_owned())
-}
-
-fn recipe_identity(recipe: &Recipe) -> Identity {
-    Identity::Recipe(recipe.path.canonicalize().unwrap_or_else(|_| recipe.path.clone()))
 }
 
 /// The dependency's name: its `name`, else the file stem of its recipe path's directory.

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use repro_events::Sink;
 use serde::Serialize;
 
@@ -149,7 +150,7 @@ impl Plan {
         let index = Arc::new(RecipeIndex::build_seeded(&config.recipe_dirs, sink, seed)?);
         let quiet = repro_events::null_sink();
         let resolver = Resolver { index: &index, config, sink: &quiet };
-        let canons: Vec<PathBuf> = jobs.iter().map(|j| canon(&j.recipe_path)).collect();
+        let canons: Vec<PathBuf> = jobs.iter().map(|j| index.canonical(&j.recipe_path)).collect();
         let mut unresolved = Vec::new();
         let mut plans: Vec<Option<DepPlan>> = Vec::with_capacity(jobs.len());
         for j in &jobs {
@@ -172,7 +173,9 @@ impl Plan {
             }
         }
         let node_key = |n: &crate::deps::DepNode| match &n.resolution {
-            Resolution::Recipe { recipe } => Some((canon(&recipe.path), n.target.clone())),
+            Resolution::Recipe { recipe } => {
+                Some((index.canonical(&recipe.path), n.target.clone()))
+            }
             _ => None,
         };
         // Selection by --changed: the changed recipes' jobs and the jobs depending on them.
@@ -197,7 +200,11 @@ impl Plan {
                 kept_canons.push(c);
             }
         }
-        unresolved.retain(|(id, _)| kept_jobs.iter().any(|j| &j.job.id == id));
+        if changed.is_some() {
+            let kept_ids: std::collections::HashSet<&str> =
+                kept_jobs.iter().map(|j| j.job.id.as_str()).collect();
+            unresolved.retain(|(id, _)| kept_ids.contains(id.as_str()));
+        }
         let by_key: BTreeMap<(PathBuf, String), usize> = kept_jobs
             .iter()
             .enumerate()
@@ -328,46 +335,49 @@ fn sh_quote(s: &str) -> String {
     }
 }
 
-/// The `repro check` command of job `i`, paths relative to `root`.
-fn check_command(plan: &Plan, i: usize, root: &Path, opts: &PlanOptions) -> String {
-    let p = &plan.jobs[i];
-    let (j, platform, id) = (&p.job, &p.job.job.platform, &p.job.job.id);
-    let recipe = rel(root, &j.recipe_path);
-    let mut c =
-        vec!["repro".to_owned(), "check".to_owned(), sh_quote(&recipe), "--batch".to_owned()];
-    if j.platform.is_some() || !platform.is_empty() {
-        c.push("--platform".into());
-        c.push(sh_quote(platform));
+/// The `repro check` command of every job, paths relative to `root`. Each path is made
+/// canonical once (a recipe's jobs share its path).
+fn check_commands(plan: &Plan, root: &Path, opts: &PlanOptions) -> Vec<String> {
+    let root_c = canon(root);
+    let rel = |p: &Path| rel_to(&root_c, &canon(p), p);
+    // What every check of a recipe with dependencies is given: same index, same registries,
+    // so that it resolves them as the plan did.
+    let mut deps_args = String::new();
+    for d in &plan.recipe_dirs {
+        deps_args.push_str(" --recipes ");
+        deps_args.push_str(&sh_quote(&rel(d)));
     }
-    if p.has_deps {
-        // The check resolves dependencies as the plan did: same index, same registries.
-        for d in &plan.recipe_dirs {
-            c.push("--recipes".into());
-            c.push(sh_quote(&rel(root, d)));
-        }
-        for d in &plan.jll_dirs {
-            c.push("--jll".into());
-            c.push(sh_quote(&rel(root, d)));
-        }
+    for d in &plan.jll_dirs {
+        deps_args.push_str(" --jll ");
+        deps_args.push_str(&sh_quote(&rel(d)));
     }
-    for a in &opts.check_args {
-        c.push(sh_quote(a));
-    }
-    let dir = format!("reports/{id}");
-    c.extend([
-        "--json".into(),
-        format!("{dir}/batch.json"),
-        "--html".into(),
-        format!("{dir}/html/"),
-    ]);
-    c.join(" ")
+    let extra: String = opts.check_args.iter().map(|a| format!(" {}", sh_quote(a))).collect();
+    let mut recipe_of: std::collections::HashMap<&Path, String> = Default::default();
+    plan.jobs
+        .iter()
+        .map(|p| {
+            let (j, platform, id) = (&p.job, &p.job.job.platform, &p.job.job.id);
+            let recipe =
+                recipe_of.entry(&j.recipe_path).or_insert_with(|| sh_quote(&rel(&j.recipe_path)));
+            let mut c = format!("repro check {recipe} --batch");
+            if j.platform.is_some() || !platform.is_empty() {
+                c.push_str(" --platform ");
+                c.push_str(&sh_quote(platform));
+            }
+            if p.has_deps {
+                c.push_str(&deps_args);
+            }
+            c.push_str(&extra);
+            c.push_str(&format!(" --json reports/{id}/batch.json --html reports/{id}/html/"));
+            c
+        })
+        .collect()
 }
 
-/// A path as the engine's checkout sees it: relative to `root` when inside it (`.` for the
-/// root itself).
-fn rel(root: &Path, p: &Path) -> String {
-    let c = canon(p);
-    match c.strip_prefix(canon(root)) {
+/// A path as the engine's checkout sees it: relative to the canonical root `root_c` when its
+/// canonical form `c` is inside it (`.` for the root itself), else `p` as given.
+fn rel_to(root_c: &Path, c: &Path, p: &Path) -> String {
+    match c.strip_prefix(root_c) {
         Ok(r) if r.as_os_str().is_empty() => ".".to_owned(),
         Ok(r) => r.display().to_string(),
         Err(_) => p.display().to_string(),
@@ -377,12 +387,12 @@ fn rel(root: &Path, p: &Path) -> String {
 // ----------------------------------------------------------------------------------------
 // GitHub Actions
 
+/// The workflow's keys before `jobs` (which [`github_actions`] writes job by job).
 #[derive(Serialize)]
-struct Workflow {
+struct WorkflowHead {
     name: String,
     on: BTreeMap<String, serde_yaml_ng::Value>,
     permissions: BTreeMap<String, String>,
-    jobs: BTreeMap<String, GhaJob>,
 }
 
 #[derive(Serialize)]
@@ -461,6 +471,7 @@ pub fn github_actions(plan: &Plan, root: &Path, opts: &PlanOptions) -> Result<St
             chunks.push(part.to_vec());
         }
     }
+    let commands = check_commands(plan, root, opts);
     let width = chunks.len().to_string().len();
     let chunk_name = |c: usize| format!("check-{:0width$}", c + 1);
     let mut jobs = BTreeMap::new();
@@ -477,7 +488,7 @@ pub fn github_actions(plan: &Plan, root: &Path, opts: &PlanOptions) -> Result<St
                 m.insert("id".to_owned(), j.job.id.clone());
                 m.insert("recipe".to_owned(), j.job.recipe.clone());
                 m.insert("platform".to_owned(), j.job.platform.clone());
-                m.insert("command".to_owned(), check_command(plan, i, root, opts));
+                m.insert("command".to_owned(), commands[i].clone());
                 m
             })
             .collect();
@@ -550,12 +561,32 @@ pub fn github_actions(plan: &Plan, root: &Path, opts: &PlanOptions) -> Result<St
     on.insert("pull_request".to_owned(), serde_yaml_ng::Value::Null);
     let mut permissions = BTreeMap::new();
     permissions.insert("contents".to_owned(), "read".to_owned());
-    let wf = Workflow { name: "repro".into(), on, permissions, jobs };
-    let body = serde_yaml_ng::to_string(&wf).map_err(|e| PlanError::Yaml(e.to_string()))?;
-    Ok(format!(
-        "# Generated by `repro plan`: one job per recipe × platform ({} jobs).\n{body}",
-        plan.jobs.len()
-    ))
+    let head = WorkflowHead { name: "repro".into(), on, permissions };
+    let mut out = format!(
+        "# Generated by `repro plan`: one job per recipe × platform ({} jobs).\n{}jobs:\n",
+        plan.jobs.len(),
+        serde_yaml_ng::to_string(&head).map_err(|e| PlanError::Yaml(e.to_string()))?
+    );
+    // The jobs in parallel, each as a one-key mapping indented under `jobs:`: the same text
+    // as the whole workflow serialized at once (block YAML is the same at every depth, and
+    // the emitter writes empty lines of literal blocks without indentation).
+    let jobs: Vec<(String, GhaJob)> = jobs.into_iter().collect();
+    let texts: Vec<Result<String>> = jobs
+        .par_iter()
+        .map(|(name, job)| {
+            let one: BTreeMap<&str, &GhaJob> = [(name.as_str(), job)].into_iter().collect();
+            serde_yaml_ng::to_string(&one).map_err(|e| PlanError::Yaml(e.to_string()))
+        })
+        .collect();
+    for text in texts {
+        for line in text?.split_inclusive('\n') {
+            if line != "\n" {
+                out.push_str("  ");
+            }
+            out.push_str(line);
+        }
+    }
+    Ok(out)
 }
 
 // ----------------------------------------------------------------------------------------
@@ -616,6 +647,7 @@ pub fn buildkite(
     // the same or an earlier part.
     let mut order: Vec<usize> = (0..plan.jobs.len()).collect();
     order.sort_by_key(|&i| plan.jobs[i].level);
+    let commands = check_commands(plan, root, opts);
     let mut steps: Vec<BkStep> = order
         .iter()
         .map(|&i| {
@@ -624,7 +656,7 @@ pub fn buildkite(
             BkStep::Command(BkCommand {
                 label: format!(":package: {} {}", j.job.recipe, j.job.platform),
                 key: Some(bk_key(&j.job.id)),
-                command: format!("{}\n{}", opts.setup, check_command(plan, i, root, opts)),
+                command: format!("{}\n{}", opts.setup, commands[i]),
                 depends_on: p.needs.iter().map(|&d| bk_key(&plan.jobs[d].job.job.id)).collect(),
                 artifact_paths: Some(format!("reports/{}/**/*", j.job.id)),
                 allow_dependency_failure: None,
@@ -655,13 +687,17 @@ pub fn buildkite(
         remaining -= take;
     }
     let n = chunks.len();
-    let mut out = Vec::with_capacity(n);
-    for (k, mut chunk) in chunks.into_iter().enumerate() {
+    let uploads: Vec<String> = (1..n).map(|k| part_name(k + 1)).collect();
+    // The parts in parallel (each is its own document).
+    let parts: Vec<(usize, Vec<BkStep>)> = chunks.into_iter().enumerate().collect();
+    parts
+        .into_par_iter()
+        .map(|(k, mut chunk)| {
         if k + 1 < n {
             chunk.push(BkStep::Command(BkCommand {
                 label: format!(":pipeline: upload part {} of {n}", k + 2),
                 key: Some(format!("repro-upload-{}", k + 2)),
-                command: format!("buildkite-agent pipeline upload {}", sh_quote(&part_name(k + 2))),
+                command: format!("buildkite-agent pipeline upload {}", sh_quote(&uploads[k])),
                 depends_on: Vec::new(),
                 artifact_paths: None,
                 allow_dependency_failure: None,
@@ -669,11 +705,11 @@ pub fn buildkite(
         }
         let body = serde_yaml_ng::to_string(&Pipeline { steps: chunk })
             .map_err(|e| PlanError::Yaml(e.to_string()))?;
-        out.push(format!(
+        Ok(format!(
             "# Generated by `repro plan` (part {} of {n}): one step per recipe × platform ({} jobs).\n{body}",
             k + 1,
             plan.jobs.len()
-        ));
-    }
-    Ok(out)
+        ))
+        })
+        .collect()
 }

@@ -266,3 +266,85 @@ fn index_dirs_are_the_inputs_and_recipes_without_nested_ones() {
     let dirs = index_dirs(&[r.join("a/recipe.toml")], &[]);
     assert_eq!(dirs, [r.join("a")]);
 }
+
+/// Sixty recipes on ten platforms (nine buildable: 540 jobs) in `root/recipes/`: chains of
+/// dependencies, host build, run-time and platform-filtered ones.
+fn many_recipes(root: &Path) -> PathBuf {
+    const PLATFORMS: [&str; 10] = [
+        "x86_64-linux-gnu",
+        "i686-linux-gnu",
+        "aarch64-linux-gnu",
+        "armv7l-linux-gnueabihf",
+        "powerpc64le-linux-gnu",
+        "riscv64-linux-gnu",
+        "x86_64-linux-musl",
+        "x86_64-w64-mingw32",
+        "i686-w64-mingw32",
+        "x86_64-apple-darwin",
+    ];
+    let platforms = PLATFORMS.map(|p| format!("\"{p}\"")).join(", ");
+    let dir = root.join("recipes");
+    for i in 0..60 {
+        let mut deps = String::new();
+        if i % 3 != 0 {
+            deps += &format!("\n[[dependencies]]\nname = \"Lib{:02}_jll\"\n", i - 1);
+        }
+        if i % 5 == 0 && i > 0 {
+            deps += "\n[[dependencies]]\nname = \"Lib00_jll\"\nkind = \"HostBuildDependency\"\n";
+        }
+        if i % 7 == 0 && i > 0 {
+            deps += "\n[[dependencies]]\nname = \"Lib01_jll\"\nkind = \"RuntimeDependency\"\n";
+        }
+        if i % 11 == 0 && i > 0 {
+            deps += "\n[[dependencies]]\nname = \"Lib02_jll\"\nplatforms = [\"aarch64-linux-gnu\"]\n";
+        }
+        write(
+            &dir.join(format!("lib{i:02}/recipe.toml")),
+            &format!(
+                "name = \"Lib{i:02}\"\nversion = \"1.{i}.0\"\nscript = \"true\"\nplatforms = [{platforms}]\n{deps}"
+            ),
+        );
+    }
+    dir
+}
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// The pipelines of a plan are pinned byte for byte (their sha256, as written before the
+/// plan was made parallel): workflow jobs and Buildkite parts serialized in parallel, and the
+/// check commands built once per job, give the same text as the whole documents serialized
+/// at once, including a multi-line setup with an empty line and a quoted check argument.
+#[test]
+fn the_pipelines_of_a_plan_are_unchanged() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().canonicalize().unwrap();
+    let dir = many_recipes(&root);
+    let plan = plan_of(std::slice::from_ref(&dir), &[], &[], &["all"]);
+    assert!(plan.unresolved.is_empty(), "{:?}", plan.unresolved);
+    assert_eq!(plan.jobs.len(), 540);
+    let opts = PlanOptions {
+        setup: "set -e\n\ncargo install repro".into(),
+        check_args: vec!["--vary=all".into(), "it's".into()],
+        runs_on: "self-hosted".into(),
+    };
+    let wf = github_actions(&plan, &root, &opts).unwrap();
+    let part = |n: usize| {
+        if n == 1 { "pipeline.yml".to_owned() } else { format!("pipeline.part{n}.yml") }
+    };
+    let parts = repro::plan::buildkite(&plan, &root, &opts, &part).unwrap();
+    assert_eq!(parts.len(), 2);
+    let got = [sha256(&wf), sha256(&parts[0]), sha256(&parts[1])];
+    assert_eq!(
+        got,
+        [
+            "3df72463a44fe1cc30648237983cb346b6681e86627b383ac0e5464343403c70",
+            "14eee1eccced4d1ef0d5a347c2c00e3cef895423781b825f6ce3906fc9420e0b",
+            "38e02e14f61f6a1f714be4a32042ea7a5fce0b88c1345531d79521d9fd2543dc",
+        ],
+        "workflow:\n{wf}\nfirst Buildkite part:\n{}",
+        parts[0]
+    );
+}
