@@ -10,6 +10,14 @@
 //!    as the JuliaBinaryWrappers repositories hold it, its entry chosen for the target as Pkg's
 //!    `select_platform` does.
 //!
+//! Several recipes of one name (Yggdrasil's `Zlib@1.2.12`, `Zlib@1.3.1`): the newest whose
+//! version the dependency's `compat` admits (the newest of all without a `compat`); the choice
+//! is a note on the plan ([`DepPlan::notes`]) and on the sink. A dependency on the dependent
+//! recipe's own JLL (Yggdrasil's Ncurses needs an older `Ncurses_jll` for the host's `tic`) is
+//! the published JLL, as in BinaryBuilder: never the recipe itself, looked up in the JLL
+//! registries only, and when none has it a [`Resolution::Published`] node that the plan
+//! notes and that a build refuses ([`DepPlan::check_installable`]).
+//!
 //! A cycle, a missing name or an ambiguous one is an error that shows the chain. Resolution does
 //! I/O only to read recipes and `Artifacts.toml` files; building and fetching are
 //! [`crate::graph`]'s.
@@ -39,8 +47,17 @@ pub enum DepError {
          REPRO_RECIPES) with its recipe, or --jll DIR (or REPRO_JLL) with its Artifacts.toml"
     )]
     Missing { chain: String, name: String, recipe_name: String, dirs: String, jll: String },
-    #[error("{chain}: {name} is ambiguous: several recipes are named {recipe_name}: {paths}")]
+    #[error(
+        "{chain}: {name} is ambiguous: several recipes are named {recipe_name} with the same \
+         version: {paths}"
+    )]
     Ambiguous { chain: String, name: String, recipe_name: String, paths: String },
+    #[error(
+        "{chain}: {name} is {recipe_name}'s own published JLL (BinaryBuilder installs the \
+         published artifact; it does not build the recipe for itself), and no JLL registry has \
+         {name}.jl/Artifacts.toml{jll}; give --jll DIR (or REPRO_JLL) with it"
+    )]
+    OwnJllMissing { chain: String, name: String, recipe_name: String, jll: String },
     #[error("dependency cycle: {chain}")]
     Cycle { chain: String },
     #[error("{chain}: dependency chain deeper than {MAX_DEPTH}")]
@@ -153,7 +170,12 @@ pub struct RecipeIndex {
     /// Canonical paths already asked for ([`RecipeIndex::canonical`]): resolving the
     /// dependencies of thousands of jobs asks for the same few thousand paths.
     canon: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// [`Resolver::choose`]'s choices by dependency name and compat: (recipe, note).
+    choices: Mutex<HashMap<ChoiceKey, (PathBuf, String)>>,
 }
+
+/// A dependency name and its compat, as written by `VersionSpec`'s `Display`.
+type ChoiceKey = (String, Option<String>);
 
 impl RecipeIndex {
     /// Indexes `dirs`. Recipes that do not parse are skipped with a warning on `sink`.
@@ -321,6 +343,9 @@ pub enum Resolution {
     Jll { artifacts_toml: PathBuf, entry: ArtifactEntry, url: String, sha256: String },
     /// A `RuntimeDependency`: recorded, not installed.
     NotInstalled,
+    /// The dependent recipe's own JLL, which no JLL registry given has: the published
+    /// artifact, not available here (see [`DepPlan::check_installable`]).
+    Published { chain: String },
 }
 
 impl Resolution {
@@ -331,6 +356,7 @@ impl Resolution {
             Resolution::Artifact { .. } => "artifact",
             Resolution::Jll { .. } => "jll",
             Resolution::NotInstalled => "not-installed",
+            Resolution::Published { .. } => "published",
         }
     }
 
@@ -340,7 +366,7 @@ impl Resolution {
             Resolution::Recipe { recipe } => Some(recipe.path.display().to_string()),
             Resolution::Artifact { url, .. } => Some(url.clone()),
             Resolution::Jll { artifacts_toml, .. } => Some(artifacts_toml.display().to_string()),
-            Resolution::NotInstalled => None,
+            Resolution::NotInstalled | Resolution::Published { .. } => None,
         }
     }
 }
@@ -367,12 +393,31 @@ pub struct DepPlan {
     pub nodes: Vec<DepNode>,
     /// The recipe's direct dependencies: node index and kind.
     pub roots: Vec<(usize, DependencyKind)>,
+    /// What resolution chose that the user may want to know: the recipe picked among several
+    /// of one name, a dependency on the recipe's own published JLL.
+    pub notes: Vec<String>,
 }
 
 impl DepPlan {
     /// True when the recipe has no dependency for this target.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+
+    /// An error when a node cannot be installed here: a recipe's own published JLL that no
+    /// JLL registry given has.
+    pub fn check_installable(&self, config: &DepConfig) -> Result<(), DepError> {
+        for n in &self.nodes {
+            if let Resolution::Published { chain } = &n.resolution {
+                return Err(DepError::OwnJllMissing {
+                    chain: chain.clone(),
+                    name: n.name.clone(),
+                    recipe_name: recipe_name(&n.name),
+                    jll: dir_list(&config.jll_dirs),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// What a build with `deps` as direct dependencies gets installed, as BinaryBuilder does:
@@ -417,6 +462,7 @@ enum Identity {
     Artifact(String),
     Jll(PathBuf, usize),
     Runtime(String),
+    Published(String),
 }
 
 impl Resolver<'_> {
@@ -484,26 +530,19 @@ impl Resolver<'_> {
             ),
             None => None,
         };
+        // A dependency on the recipe's own JLL is the published JLL (BinaryBuilder's view),
+        // never an edge to the recipe itself.
+        let own = matches!(dep.source, DependencySource::Jll) && recipe_name(&name) == parent.name;
         // 1. A local recipe, by path or by name.
         let recipe_path = match &dep.source {
             DependencySource::Recipe { path } => Some(parent.dir.join(path)),
+            DependencySource::Jll if own => None,
             DependencySource::Jll => {
                 let rname = recipe_name(&name);
                 match self.index.get(&rname) {
                     [] => None,
                     [one] => Some(one.clone()),
-                    many => {
-                        return Err(DepError::Ambiguous {
-                            chain: st.chain_text(Some(&name)),
-                            name: name.clone(),
-                            recipe_name: rname,
-                            paths: many
-                                .iter()
-                                .map(|p| p.display().to_string())
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        });
-                    }
+                    many => Some(self.choose(many, &name, compat.as_ref(), st)?),
                 }
             }
             DependencySource::Artifact { .. } => None,
@@ -628,6 +667,18 @@ impl Resolver<'_> {
                     format!("{}: the entry for {target} has no download url", toml.display()),
                 ));
             };
+            if own {
+                let note = format!(
+                    "{}: {name} is {}'s own published JLL: {}",
+                    st.chain_text(Some(&name)),
+                    parent.name,
+                    toml.display()
+                );
+                if !st.plan.notes.contains(&note) {
+                    self.sink.emit(Event::Note { level: Level::Info, message: note.clone() });
+                    st.plan.notes.push(note);
+                }
+            }
             let id = (Identity::Jll(toml.clone(), entry.index), target.to_owned());
             let (url, sha256) = (dl.url.clone().unwrap_or_default(), dl.sha256.to_string());
             let entry = entry.clone();
@@ -640,23 +691,128 @@ impl Resolver<'_> {
                 required_by: Vec::new(),
             }));
         }
-        let list = |v: &[PathBuf]| {
-            if v.is_empty() {
-                " (none given)".to_owned()
-            } else {
-                format!(
-                    " ({})",
-                    v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-                )
+        if own {
+            let chain = st.chain_text(Some(&name));
+            let note = format!(
+                "{chain}: {name} is {}'s own published JLL: not the recipe itself, and no JLL \
+                 registry given has it",
+                parent.name
+            );
+            if !st.plan.notes.contains(&note) {
+                self.sink.emit(Event::Note { level: Level::Info, message: note.clone() });
+                st.plan.notes.push(note);
             }
-        };
+            let id = (Identity::Published(name.clone()), target.to_owned());
+            return Ok(st.node(id, || DepNode {
+                name: name.clone(),
+                target: target.to_owned(),
+                kind: dep.kind,
+                resolution: Resolution::Published { chain },
+                deps: Vec::new(),
+                required_by: Vec::new(),
+            }));
+        }
         Err(DepError::Missing {
             chain: st.chain_text(Some(&name)),
             name: name.clone(),
             recipe_name: recipe_name(&name),
-            dirs: list(&self.config.recipe_dirs),
-            jll: list(&self.config.jll_dirs),
+            dirs: dir_list(&self.config.recipe_dirs),
+            jll: dir_list(&self.config.jll_dirs),
         })
+    }
+
+    /// Among several recipes named for `name` (`Foo_jll`: recipes named `Foo`), the newest
+    /// whose version `compat` admits; a note says which. Recipes that declare another name
+    /// (a `build_tarballs.jl` indexed by its directory) are left out. Two candidates with the
+    /// newest version are ambiguous.
+    fn choose(
+        &self,
+        paths: &[PathBuf],
+        name: &str,
+        compat: Option<&VersionSpec>,
+        st: &mut State,
+    ) -> Result<PathBuf, DepError> {
+        let key = (name.to_owned(), compat.map(|c| c.to_string()));
+        let known = self.index.choices.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        if let Some((path, note)) = known {
+            if !st.plan.notes.contains(&note) {
+                st.plan.notes.push(note);
+            }
+            return Ok(path);
+        }
+        let rname = recipe_name(name);
+        let mut all = Vec::new();
+        for p in paths {
+            let canon = self.index.canonical(p);
+            let recipe = self.index.load(&canon, self.sink).map_err(|e| DepError::Load {
+                chain: st.chain_text(Some(name)),
+                path: canon.clone(),
+                source: Box::new(e),
+            })?;
+            if recipe.name == rname {
+                all.push((recipe.version, canon));
+            }
+        }
+        let versions = |v: &[(repro_recipe::Version, PathBuf)]| {
+            v.iter().map(|(v, p)| format!("{v} at {}", p.display())).collect::<Vec<_>>().join(", ")
+        };
+        let admitted: Vec<&(repro_recipe::Version, PathBuf)> =
+            all.iter().filter(|(v, _)| compat.is_none_or(|c| c.contains(v))).collect();
+        let Some(newest) = admitted.iter().map(|(v, _)| *v).max() else {
+            return Err(DepError::Invalid {
+                chain: st.chain_text(None),
+                name: name.to_owned(),
+                message: match compat {
+                    Some(c) => {
+                        format!("no recipe named {rname} within compat {c} ({})", versions(&all))
+                    }
+                    None => format!("no recipe declares the name {rname} ({})", versions(&all)),
+                },
+            });
+        };
+        let chosen: Vec<&PathBuf> =
+            admitted.iter().filter(|(v, _)| *v == newest).map(|(_, p)| p).collect();
+        if chosen.len() > 1 {
+            return Err(DepError::Ambiguous {
+                chain: st.chain_text(Some(name)),
+                name: name.to_owned(),
+                recipe_name: rname,
+                paths: chosen
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let why = match compat {
+            Some(c) => format!("the newest within compat {c}"),
+            None => "the newest".to_owned(),
+        };
+        let note = format!(
+            "{name}: {} recipes are named {rname} ({}); chose {newest} at {} ({why})",
+            all.len(),
+            all.iter().map(|(v, _)| v.to_string()).collect::<Vec<_>>().join(", "),
+            chosen[0].display()
+        );
+        self.sink.emit(Event::Note { level: Level::Info, message: note.clone() });
+        if !st.plan.notes.contains(&note) {
+            st.plan.notes.push(note.clone());
+        }
+        self.index
+            .choices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, (chosen[0].clone(), note));
+        Ok(chosen[0].clone())
+    }
+}
+
+/// ` (DIR, DIR)`, or ` (none given)`.
+fn dir_list(v: &[PathBuf]) -> String {
+    if v.is_empty() {
+        " (none given)".to_owned()
+    } else {
+        format!(" ({})", v.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
     }
 }
 

@@ -241,6 +241,10 @@ async fn make_ready(
     let node = &plan.nodes[i];
     match &node.resolution {
         Resolution::NotInstalled => Ok(None),
+        Resolution::Published { .. } => match plan.check_installable(ctx.config) {
+            Err(e) => Err(e.into()),
+            Ok(()) => Err(GraphError::Task(format!("{}: not installable", node.name))),
+        },
         Resolution::Recipe { recipe } => {
             let installs = installs(plan, ready, &node.deps);
             build_dependency(
@@ -734,6 +738,7 @@ pub async fn prepare_deps(
     })
     .await
     .map_err(|e| GraphError::Task(e.to_string()))??;
+    plan.check_installable(ctx.config)?;
     let ready = materialize(&plan, ctx).await?;
     Ok(Deps { plan, ready })
 }

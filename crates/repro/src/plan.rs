@@ -92,6 +92,10 @@ pub struct Plan {
     /// Jobs whose dependencies do not resolve here (job id, the resolver's error): they get no
     /// job dependencies, and their check will report the same error.
     pub unresolved: Vec<(String, String)>,
+    /// What resolution chose that the user may want to know, once each (see
+    /// [`DepPlan::notes`]): the recipe picked among several of one name, a recipe's own
+    /// published JLL (no job dependency).
+    pub notes: Vec<String>,
 }
 
 fn canon(p: &Path) -> PathBuf {
@@ -152,6 +156,8 @@ impl Plan {
         let resolver = Resolver { index: &index, config, sink: &quiet };
         let canons: Vec<PathBuf> = jobs.iter().map(|j| index.canonical(&j.recipe_path)).collect();
         let mut unresolved = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
+        let mut noted: std::collections::HashSet<String> = Default::default();
         let mut plans: Vec<Option<DepPlan>> = Vec::with_capacity(jobs.len());
         for j in &jobs {
             let Some(recipe) = &j.recipe else {
@@ -163,9 +169,15 @@ impl Plan {
                 continue;
             }
             match resolver.resolve(recipe, &j.job.platform) {
-                Ok(p) => plans.push(Some(p)),
-                // A cycle too (Yggdrasil's Ncurses has itself as a host build dependency, the
-                // published JLL): the plan goes on, and that job's check reports it.
+                Ok(p) => {
+                    for n in &p.notes {
+                        if noted.insert(n.clone()) {
+                            notes.push(n.clone());
+                        }
+                    }
+                    plans.push(Some(p));
+                }
+                // A cycle too: the plan goes on, and that job's check reports it.
                 Err(e) => {
                     unresolved.push((j.job.id.clone(), e.to_string()));
                     plans.push(None);
@@ -248,6 +260,7 @@ impl Plan {
             recipe_dirs: config.recipe_dirs.clone(),
             jll_dirs: config.jll_dirs.clone(),
             unresolved,
+            notes,
         })
     }
 }

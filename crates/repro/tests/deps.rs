@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use repro::check::{CheckOptions, check};
-use repro::deps::{DepConfig, RecipeIndex, Resolver, select_platform};
+use repro::deps::{DepConfig, DepPlan, RecipeIndex, Resolution, Resolver, select_platform};
 use repro::graph::Backend;
 use repro_artifact::parse_artifacts_toml;
 use repro_sandbox::fake::{FakeBuild, FakeRunner};
@@ -20,15 +20,33 @@ fn write(p: &Path, text: &str) {
 
 /// A recipe `name` in `root/<lowercase name>/recipe.toml` with `deps` (TOML tables).
 fn recipe(root: &Path, name: &str, deps: &str) -> PathBuf {
-    let p = root.join(name.to_lowercase()).join("recipe.toml");
+    recipe_at(root, &name.to_lowercase(), name, "1.2.3", deps)
+}
+
+/// A recipe `name` of `version` in `root/<dir>/recipe.toml` with `deps` (TOML tables).
+fn recipe_at(root: &Path, dir: &str, name: &str, version: &str, deps: &str) -> PathBuf {
+    let p = root.join(dir).join("recipe.toml");
     write(
         &p,
         &format!(
-            "name = \"{name}\"\nversion = \"1.2.3\"\nscript = \"true\"\n\
+            "name = \"{name}\"\nversion = \"{version}\"\nscript = \"true\"\n\
              platforms = [\"x86_64-linux-gnu\", \"aarch64-linux-gnu\"]\n{deps}"
         ),
     );
     p
+}
+
+/// Resolves the recipe at `path` for `target` with the recipe index of `root` and `config`.
+fn resolve_in(
+    root: &Path,
+    config: &DepConfig,
+    path: &Path,
+    target: &str,
+) -> Result<DepPlan, repro::deps::DepError> {
+    let sink = repro_events::null_sink();
+    let index = RecipeIndex::build(&[root.to_owned()], &sink).unwrap();
+    let recipe = repro_recipe::load(path).unwrap();
+    Resolver { index: &index, config, sink: &sink }.resolve(&recipe, target)
 }
 
 /// Every file under `dir`, relative, sorted.
@@ -230,11 +248,8 @@ fn cycles_missing_and_ambiguous_names_are_errors_that_show_the_chain() {
     );
     assert!(msg.contains("Lone -> Nowhere_jll") && msg.contains("--recipes"), "{msg}");
 
-    // Two recipes named Dup.
-    write(
-        &f.root.join("other/dup/recipe.toml"),
-        "name = \"Dup\"\nversion = \"1.0.0\"\nscript = \"true\"\nplatforms = [\"x86_64-linux-gnu\"]\n",
-    );
+    // Two recipes named Dup, of one version: neither is newer.
+    recipe_at(&f.root, "other/dup", "Dup", "1.2.3", "");
     recipe(&f.root, "Dup", "");
     let user = recipe(&f.root, "User", "[[dependencies]]\nname = \"Dup_jll\"\n");
     let msg = format!(
@@ -242,6 +257,108 @@ fn cycles_missing_and_ambiguous_names_are_errors_that_show_the_chain() {
         rt().block_on(check(&f.options(&user, &runner), repro_events::null_sink())).unwrap_err()
     );
     assert!(msg.contains("ambiguous") && msg.contains("other/dup/recipe.toml"), "{msg}");
+}
+
+/// The recipe a plan's recipe node was made from: (name, version, path).
+fn recipe_nodes(plan: &DepPlan) -> Vec<(String, String, PathBuf)> {
+    plan.nodes
+        .iter()
+        .filter_map(|n| match &n.resolution {
+            Resolution::Recipe { recipe } => {
+                Some((recipe.name.clone(), recipe.version.to_string(), recipe.path.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn several_recipes_of_one_name_resolve_to_the_newest_within_compat_and_say_which() {
+    // Yggdrasil keeps versions side by side: Z/Zlib/Zlib@1.2.12, Zlib@1.3.1, Zlib@1.3.2.
+    let f = Fixture::new();
+    for v in ["1.2.12", "1.3.1", "1.3.2"] {
+        recipe_at(&f.root, &format!("Z/Zlib/Zlib@{v}"), "Zlib", v, "");
+    }
+    let cfg = DepConfig::default();
+    let with = |compat: &str| {
+        let top =
+            recipe(&f.root, "Top", &format!("[[dependencies]]\nname = \"Zlib_jll\"\n{compat}"));
+        resolve_in(&f.root, &cfg, &top, "x86_64-linux-gnu")
+    };
+    // No compat: the newest, and a note says which and why.
+    let plan = with("").unwrap();
+    let nodes = recipe_nodes(&plan);
+    assert_eq!((nodes[0].0.as_str(), nodes[0].1.as_str()), ("Zlib", "1.3.2"));
+    assert!(nodes[0].2.ends_with("Z/Zlib/Zlib@1.3.2/recipe.toml"), "{nodes:?}");
+    assert_eq!(plan.notes.len(), 1, "{:?}", plan.notes);
+    assert!(
+        plan.notes[0].contains("3 recipes are named Zlib")
+            && plan.notes[0].contains("chose 1.3.2")
+            && plan.notes[0].contains("(the newest)"),
+        "{:?}",
+        plan.notes
+    );
+    // A compat picks the newest it admits.
+    for (compat, want) in [("~1.2", "1.2.12"), ("=1.3.1", "1.3.1"), ("1", "1.3.2")] {
+        let plan = with(&format!("compat = \"{compat}\"\n")).unwrap();
+        assert_eq!(recipe_nodes(&plan)[0].1, want, "compat {compat}");
+        assert!(plan.notes[0].contains(&format!("within compat {compat}")), "{:?}", plan.notes);
+    }
+    // None admitted: an error listing the versions there are.
+    let msg = with("compat = \"2\"\n").unwrap_err().to_string();
+    assert!(msg.contains("no recipe named Zlib within compat 2") && msg.contains("1.3.1"), "{msg}");
+    // The check builds the chosen recipe.
+    let runner = Arc::new(FakeRunner::new(fake_build));
+    let top =
+        recipe(&f.root, "Top", "[[dependencies]]\nname = \"Zlib_jll\"\ncompat = \"~1.3.1\"\n");
+    let out = rt().block_on(check(&f.options(&top, &runner), repro_events::null_sink())).unwrap();
+    let d = &out.report.check.unwrap().dependencies[0];
+    assert!(d.from.as_deref().is_some_and(|p| p.contains("Zlib@1.3.2")), "{d:?}");
+}
+
+#[test]
+fn a_dependency_on_its_own_jll_is_the_published_jll_not_a_cycle() {
+    // Yggdrasil's Ncurses needs an older Ncurses_jll for the host's `tic`: BinaryBuilder
+    // installs the published JLL; it never builds the recipe for itself.
+    let f = Fixture::new();
+    let foo = recipe(
+        &f.root,
+        "Foo",
+        "[[dependencies]]\nname = \"Foo_jll\"\nkind = \"HostBuildDependency\"\n",
+    );
+    let user = recipe(&f.root, "User", "[[dependencies]]\nname = \"Foo_jll\"\n");
+    let cfg = DepConfig::default();
+    let plan = resolve_in(&f.root, &cfg, &foo, "aarch64-linux-gnu").unwrap();
+    assert_eq!(plan.nodes.len(), 1);
+    assert!(matches!(plan.nodes[0].resolution, Resolution::Published { .. }), "{plan:?}");
+    assert!(plan.notes[0].contains("Foo_jll is Foo's own published JLL"), "{:?}", plan.notes);
+    // A recipe that needs Foo builds Foo from its recipe, and Foo gets the published JLL.
+    let plan = resolve_in(&f.root, &cfg, &user, "aarch64-linux-gnu").unwrap();
+    assert_eq!(recipe_nodes(&plan).len(), 1);
+    assert!(plan.nodes.iter().any(|n| matches!(n.resolution, Resolution::Published { .. })));
+
+    // The check of Foo without a JLL registry: refused before anything is built, saying why.
+    let runner = Arc::new(FakeRunner::new(fake_build));
+    let msg = format!(
+        "{}",
+        rt().block_on(check(&f.options(&foo, &runner), repro_events::null_sink())).unwrap_err()
+    );
+    assert!(msg.contains("Foo's own published JLL") && msg.contains("--jll"), "{msg}");
+    assert!(runner.runs().is_empty(), "nothing is built");
+
+    // With a registry holding Foo_jll: its artifact, installed into the host prefix.
+    let files = f.root.join("../files");
+    let (tarball, sha, tree) = jll_tarball(&files, &[("bin/tic", "tic")]);
+    let reg = f.root.join("../jll");
+    jll_registry(&reg, &format!("file://{}", tarball.display()), &sha, &tree);
+    let mut opts = f.options(&foo, &runner);
+    opts.deps.jll_dirs = vec![reg];
+    let out = rt().block_on(check(&opts, repro_events::null_sink())).unwrap();
+    let d = &out.report.check.unwrap().dependencies[0];
+    assert_eq!(d.resolved, "jll");
+    for r in runner.runs().iter().filter(|r| r.recipe == "Foo") {
+        assert_eq!(r.installs, [("Foo_jll".to_owned(), InstallInto::HostPrefix)]);
+    }
 }
 
 #[test]

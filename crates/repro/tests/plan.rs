@@ -20,6 +20,17 @@ fn write(p: &Path, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// A recipe `name` of `version` for x86_64 and aarch64 Linux in `dir/<sub>/recipe.toml` with
+/// `deps` (TOML tables).
+fn recipe_in(dir: &Path, sub: &str, name: &str, version: &str, deps: &str) {
+    write(
+        &dir.join(sub).join("recipe.toml"),
+        &format!(
+            "name = \"{name}\"\nversion = \"{version}\"\nscript = \"true\"\nplatforms = [\"x86_64-linux-gnu\", \"aarch64-linux-gnu\"]\n{deps}"
+        ),
+    );
+}
+
 fn plan_of(inputs: &[PathBuf], recipes: &[PathBuf], jll: &[PathBuf], platforms: &[&str]) -> Plan {
     let found = find_recipes(inputs).unwrap();
     let platforms: Vec<String> = platforms.iter().map(|p| p.to_string()).collect();
@@ -179,14 +190,7 @@ fn a_dependency_on_a_jll_or_an_artifact_gives_no_edge() {
 fn edges_follow_resolution_through_unplanned_recipes_and_to_the_hosts_job() {
     let t = tempfile::tempdir().unwrap();
     let r = t.path().join("recipes");
-    let rec = |name: &str, deps: &str| {
-        write(
-            &r.join(name.to_lowercase()).join("recipe.toml"),
-            &format!(
-                "name = \"{name}\"\nversion = \"1.0.0\"\nscript = \"true\"\nplatforms = [\"x86_64-linux-gnu\", \"aarch64-linux-gnu\"]\n{deps}"
-            ),
-        );
-    };
+    let rec = |name: &str, deps: &str| recipe_in(&r, &name.to_lowercase(), name, "1.0.0", deps);
     rec("Base", "");
     rec("Mid", "[[dependencies]]\nname = \"Base_jll\"\n");
     rec("Top", "[[dependencies]]\nname = \"Mid_jll\"\n");
@@ -224,6 +228,42 @@ fn edges_follow_resolution_through_unplanned_recipes_and_to_the_hosts_job() {
         [format!("Base@{arm}"), format!("Base@{X86}"), format!("Top@{arm}"), format!("Top@{X86}")]
     );
     assert_eq!(needs(&plan, "Top", X86), [format!("Base@{X86}")]);
+}
+
+#[test]
+fn versions_of_one_name_and_a_recipes_own_jll_resolve_and_are_noted() {
+    // Yggdrasil's layout: two Zlib versions side by side; Ncurses needs its own published
+    // JLL on the host (not itself: no cycle); Readline needs Ncurses.
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path().join("recipes");
+    recipe_in(&r, "Z/Zlib/Zlib@1.2.12", "Zlib", "1.2.12", "");
+    recipe_in(&r, "Z/Zlib/Zlib@1.3.1", "Zlib", "1.3.1", "");
+    recipe_in(
+        &r,
+        "N/Ncurses",
+        "Ncurses",
+        "6.5.0",
+        "[[dependencies]]\nname = \"Ncurses_jll\"\nkind = \"HostBuildDependency\"\ncompat = \"6.4\"\n\n[[dependencies]]\nname = \"Zlib_jll\"\n",
+    );
+    recipe_in(&r, "R/Readline", "Readline", "8.2.0", "[[dependencies]]\nname = \"Ncurses_jll\"\n");
+    let plan = plan_of(std::slice::from_ref(&r), &[], &[], &["all"]);
+    assert!(plan.unresolved.is_empty(), "{:?}", plan.unresolved);
+    let arm = "aarch64-linux-gnu";
+    assert_eq!(needs(&plan, "Readline", arm), [format!("Ncurses@{arm}")]);
+    // Ncurses waits for the newest Zlib of its platform, and for no job of its own.
+    let j = plan
+        .jobs
+        .iter()
+        .find(|j| j.job.job.recipe == "Ncurses" && j.job.job.platform == arm)
+        .unwrap();
+    let waits: Vec<String> =
+        j.needs.iter().map(|&d| plan.jobs[d].job.recipe_path.display().to_string()).collect();
+    assert_eq!(waits.len(), 1);
+    assert!(waits[0].ends_with("Z/Zlib/Zlib@1.3.1/recipe.toml"), "{waits:?}");
+    // The plan says what it chose.
+    let notes = plan.notes.join("\n");
+    assert!(notes.contains("Ncurses_jll is Ncurses's own published JLL"), "{notes}");
+    assert!(notes.contains("2 recipes are named Zlib") && notes.contains("chose 1.3.1"), "{notes}");
 }
 
 #[test]
@@ -296,7 +336,8 @@ fn many_recipes(root: &Path) -> PathBuf {
             deps += "\n[[dependencies]]\nname = \"Lib01_jll\"\nkind = \"RuntimeDependency\"\n";
         }
         if i % 11 == 0 && i > 0 {
-            deps += "\n[[dependencies]]\nname = \"Lib02_jll\"\nplatforms = [\"aarch64-linux-gnu\"]\n";
+            deps +=
+                "\n[[dependencies]]\nname = \"Lib02_jll\"\nplatforms = [\"aarch64-linux-gnu\"]\n";
         }
         write(
             &dir.join(format!("lib{i:02}/recipe.toml")),

@@ -91,6 +91,15 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
         ctx.note(&format!("{} recipes changed in {range} (with their dependents)", n.len()));
     }
     const SHOWN: usize = 10;
+    for n in plan.notes.iter().take(SHOWN) {
+        ctx.note(&format!("note: {n}"));
+    }
+    if plan.notes.len() > SHOWN {
+        ctx.note(&format!(
+            "note: {} more choices of recipes and published JLLs",
+            plan.notes.len() - SHOWN
+        ));
+    }
     for (id, e) in plan.unresolved.iter().take(SHOWN) {
         ctx.note(&format!(
             "warning: {id}: dependencies do not resolve, so the job waits for none: {e}"
