@@ -550,3 +550,36 @@ fn reported_files_are_capped_with_an_exact_summary_in_json_text_and_html() {
     assert!(page.contains("max_reported_files") && page.contains("145 more paths"));
     assert!(page.contains("<td class=\"num\">120</td>"), "differs counted in the summary table");
 }
+
+/// With `--no-normalize`, paths whose tar headers differ are held to `--max-reported-files`
+/// too, and each is counted once in the summary (header-only and content differences alike).
+#[test]
+fn raw_header_differences_are_capped_and_counted_once() {
+    let d = tempfile::tempdir().unwrap();
+    let bodies_a: Vec<(String, Vec<u8>)> =
+        (0..300).map(|i| (format!("share/f{i:03}"), format!("v{i}\n").into_bytes())).collect();
+    let bodies_b: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| {
+            let body = if i >= 180 { format!("w{i}\n") } else { format!("v{i}\n") };
+            (format!("share/f{i:03}"), body.into_bytes())
+        })
+        .collect();
+    fn as_refs(v: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
+        v.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect()
+    }
+    let (a, b) = (d.path().join("a.tar.gz"), d.path().join("b.tar.gz"));
+    tarball(&a, &as_refs(&bodies_a), 1_600_000_000, 1000);
+    tarball(&b, &as_refs(&bodies_b), 1_700_000_000, 1000);
+    let (r, code) = json_report(&[
+        a.as_os_str(),
+        b.as_os_str(),
+        "--no-normalize".as_ref(),
+        "--max-reported-files".as_ref(),
+        "25".as_ref(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(r.files.len(), 25);
+    assert_eq!(r.summary.differs, 300, "every member differs at least in its mtime, counted once");
+    assert_eq!(r.summary.identical, 1, "only `share`, which has no header");
+    assert!(r.files.iter().all(|f| f.causes.iter().any(|c| c.cause == "timestamps_in_tarball")));
+}

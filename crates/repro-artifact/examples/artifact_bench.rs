@@ -28,7 +28,7 @@ fn main() {
     let bytes = tree.total_file_bytes();
     let mb = bytes as f64 / 1e6;
     let s = t.elapsed().as_secs_f64();
-    println!("tree: {} entries, {mb:.1} MB", tree.entries.len());
+    println!("tree: {} entries, {mb:.1} MB", tree.len());
     println!("scan_dir (sha256 all files): {s:.3}s  {:.0} MB/s", mb / s);
     let t = Instant::now();
     let h = repro_artifact::tree_hash_dir(dir).expect("hash");

@@ -1,6 +1,5 @@
 //! The file-tree model shared by the differ and normalizer, and a fast parallel scanner.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -36,14 +35,49 @@ pub struct Entry {
 }
 
 /// A scanned directory tree: every file, directory and symlink below `root` (the root itself
-/// is not an entry), keyed by relative path.
+/// is not an entry), sorted by relative path (byte order). Each path is stored once (in its
+/// entry), so a tree costs one `Entry` and one path per entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tree {
     pub root: PathBuf,
-    pub entries: BTreeMap<String, Entry>,
+    entries: Vec<Entry>,
 }
 
 impl Tree {
+    /// A tree of `entries` (sorted here, in place; a path given twice keeps one of its
+    /// entries).
+    pub fn new(root: PathBuf, mut entries: Vec<Entry>) -> Tree {
+        entries.sort_unstable_by(|x, y| x.path.cmp(&y.path));
+        entries.dedup_by(|x, y| x.path == y.path);
+        entries.shrink_to_fit();
+        Tree { root, entries }
+    }
+
+    /// Every entry, sorted by path.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry of `path`, if any.
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.index_of(path).map(|i| &self.entries[i])
+    }
+
+    /// The position of `path` in [`Tree::entries`], if present.
+    pub fn index_of(&self, path: &str) -> Option<usize> {
+        self.entries.binary_search_by(|e| e.path.as_str().cmp(path)).ok()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the tree has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Absolute path of an entry.
     pub fn abs_path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
@@ -52,7 +86,7 @@ impl Tree {
     /// Total size of all regular files.
     pub fn total_file_bytes(&self) -> u64 {
         self.entries
-            .values()
+            .iter()
             .map(|e| match e.kind {
                 EntryKind::File { size, .. } => size,
                 _ => 0,
@@ -117,10 +151,7 @@ pub fn scan_dir(root: &Path, opts: &ScanOptions) -> Result<Tree> {
         Ok(())
     };
     entries.par_iter_mut().with_min_len(8).try_for_each(stat_and_hash)?;
-    Ok(Tree {
-        root: root.to_owned(),
-        entries: entries.into_iter().map(|e| (e.path.clone(), e)).collect(),
-    })
+    Ok(Tree::new(root.to_owned(), entries))
 }
 
 fn walk(

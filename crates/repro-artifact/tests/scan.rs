@@ -19,7 +19,7 @@ fn entries_kinds_hashes() {
     dir(r, "empty/inner");
     file(r, "ünï.txt", b"u", 0o600);
     let t = scan_dir(r, &ScanOptions::default()).unwrap();
-    let keys: Vec<&str> = t.entries.keys().map(String::as_str).collect();
+    let keys: Vec<&str> = t.entries().iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
         keys,
         [
@@ -35,24 +35,33 @@ fn entries_kinds_hashes() {
             "ünï.txt"
         ]
     );
-    let e = &t.entries["bin/tool"];
+    let e = &t.get("bin/tool").unwrap();
     assert_eq!(e.kind, EntryKind::File { size: 10, executable: true });
     assert_eq!(e.sha256, Some(Sha256::of_bytes(b"#!/bin/sh\n")));
-    assert_eq!(t.entries["lib/libx.so.1"].sha256, Some(Sha256::of_bytes(&vec![5u8; 1_000_000])));
-    assert_eq!(t.entries["lib/libx.so"].kind, EntryKind::Symlink { target: "libx.so.1".into() });
-    assert_eq!(t.entries["dirlink"].kind, EntryKind::Symlink { target: "lib".into() });
-    assert_eq!(t.entries["empty/inner"].kind, EntryKind::Dir);
-    assert_eq!(t.entries["ünï.txt"].kind, EntryKind::File { size: 1, executable: false });
+    assert_eq!(
+        t.get("lib/libx.so.1").unwrap().sha256,
+        Some(Sha256::of_bytes(&vec![5u8; 1_000_000]))
+    );
+    assert_eq!(
+        t.get("lib/libx.so").unwrap().kind,
+        EntryKind::Symlink { target: "libx.so.1".into() }
+    );
+    assert_eq!(t.get("dirlink").unwrap().kind, EntryKind::Symlink { target: "lib".into() });
+    assert_eq!(t.get("empty/inner").unwrap().kind, EntryKind::Dir);
+    assert_eq!(t.get("ünï.txt").unwrap().kind, EntryKind::File { size: 1, executable: false });
     assert!(
-        t.entries.values().all(|e| e.sha256.is_some() == matches!(e.kind, EntryKind::File { .. }))
+        t.entries().iter().all(|e| e.sha256.is_some() == matches!(e.kind, EntryKind::File { .. }))
     );
     assert_eq!(t.total_file_bytes(), 10 + 1_000_000 + 1);
     // Symlinked directories are not followed.
-    assert!(!t.entries.contains_key("dirlink/libx.so.1"));
+    assert!(t.get("dirlink/libx.so.1").is_none());
 
     let no_hash = scan_dir(r, &ScanOptions { hash_files: false, ..Default::default() }).unwrap();
-    assert!(no_hash.entries.values().all(|e| e.sha256.is_none()));
-    assert_eq!(no_hash.entries["bin/tool"].kind, EntryKind::File { size: 10, executable: true });
+    assert!(no_hash.entries().iter().all(|e| e.sha256.is_none()));
+    assert_eq!(
+        no_hash.get("bin/tool").unwrap().kind,
+        EntryKind::File { size: 10, executable: true }
+    );
 }
 
 #[test]
@@ -62,9 +71,9 @@ fn many_files_in_parallel() {
         file(d.path(), &format!("d{}/f{i}", i % 17), format!("content {i}").as_bytes(), 0o644);
     }
     let t = scan_dir(d.path(), &ScanOptions::default()).unwrap();
-    assert_eq!(t.entries.len(), 2000 + 17);
+    assert_eq!(t.len(), 2000 + 17);
     for i in (0..2000).step_by(97) {
-        let e = &t.entries[&format!("d{}/f{i}", i % 17)];
+        let e = &t.get(&format!("d{}/f{i}", i % 17)).unwrap();
         assert_eq!(e.sha256, Some(Sha256::of_bytes(format!("content {i}").as_bytes())));
     }
 }

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use repro_artifact::{Budget, BudgetLimits};
 
-pub use tarmeta::TarHeader;
+pub use tarmeta::TarHeaders;
 pub use tree::{compare_single_files, compare_trees, scan_pair, scan_pair_cancellable};
 
 /// Bounds on the work and output of a comparison.

@@ -2,20 +2,17 @@
 //! differences (mtime, owners, permission bits other than owner-x, member order) under the
 //! `tar-metadata` rule, or report them when not normalizing.
 
-use std::collections::BTreeMap;
-
 use repro_artifact::{Entry, TarKind, TarMember};
-use repro_events::{Event, Sink};
 use repro_normalizer::{Normalizer, TAR_METADATA};
 use repro_report::{Cause, CauseKind, Confidence, Detail, EntryType, Evidence, FileReport, Status};
 
 use crate::hints::iso;
 
-/// The metadata of one tar member.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TarHeader {
+/// The metadata of one tar member, borrowed from its [`TarHeaders`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TarHeader<'h> {
     /// Normalized path (`./a//b/` and `a/./b` are both `a/b`).
-    pub path: String,
+    pub path: &'h str,
     /// `-` file, `d` directory, `l` symlink, `h` hardlink, `c`/`b` character/block device,
     /// `p` FIFO.
     pub kind: char,
@@ -24,45 +21,183 @@ pub struct TarHeader {
     pub mode: u32,
     pub uid: u64,
     pub gid: u64,
-    pub uname: String,
-    pub gname: String,
+    pub uname: &'h str,
+    pub gname: &'h str,
     pub mtime: u64,
 }
 
-impl TarHeader {
-    /// The header of a member read by `repro_artifact::read_tar` (`None` for the root `./`).
-    pub fn from_member(m: &TarMember) -> Option<TarHeader> {
-        if m.comps.is_empty() {
-            return None;
-        }
-        let (kind, device) = match m.kind {
-            TarKind::File => ('-', None),
-            TarKind::Dir => ('d', None),
-            TarKind::Symlink => ('l', None),
-            TarKind::Hardlink => ('h', None),
-            TarKind::CharDevice { major, minor } => ('c', Some((major, minor))),
-            TarKind::BlockDevice { major, minor } => ('b', Some((major, minor))),
-            TarKind::Fifo => ('p', None),
-        };
-        Some(TarHeader {
-            path: m.path(),
-            kind,
-            device,
-            mode: m.mode,
-            uid: m.uid,
-            gid: m.gid,
-            uname: m.uname.clone(),
-            gname: m.gname.clone(),
-            mtime: m.mtime,
-        })
+/// One member's header, compact: its path and owner names live in the list's arenas.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    path_start: usize,
+    path_len: u32,
+    kind: u8,
+    mode: u32,
+    major: u32,
+    minor: u32,
+    uname: u32,
+    gname: u32,
+    uid: u64,
+    gid: u64,
+    mtime: u64,
+}
+
+/// The headers (no contents) of one tarball's members in archive order, collected while it is
+/// unpacked ([`TarHeaders::push`]). Each path is stored once, in one arena, and owner names
+/// once per distinct name: about 70 bytes and the path per member.
+#[derive(Debug, Clone, Default)]
+pub struct TarHeaders {
+    paths: String,
+    names: Vec<Box<str>>,
+    name_ids: std::collections::HashMap<Box<str>, u32>,
+    recs: Vec<Rec>,
+}
+
+impl TarHeaders {
+    /// An empty list.
+    pub fn new() -> TarHeaders {
+        TarHeaders::default()
     }
 
-    fn is_special(&self) -> bool {
+    /// Add the header of a member read by `repro_artifact::read_tar` (the root `./` is
+    /// skipped).
+    pub fn push(&mut self, m: &TarMember) {
+        if m.comps.is_empty() {
+            return;
+        }
+        let (kind, (major, minor)) = match m.kind {
+            TarKind::File => (b'-', (0, 0)),
+            TarKind::Dir => (b'd', (0, 0)),
+            TarKind::Symlink => (b'l', (0, 0)),
+            TarKind::Hardlink => (b'h', (0, 0)),
+            TarKind::CharDevice { major, minor } => (b'c', (major, minor)),
+            TarKind::BlockDevice { major, minor } => (b'b', (major, minor)),
+            TarKind::Fifo => (b'p', (0, 0)),
+        };
+        let path_start = self.paths.len();
+        for (i, c) in m.comps.iter().enumerate() {
+            if i > 0 {
+                self.paths.push('/');
+            }
+            self.paths.push_str(&String::from_utf8_lossy(c));
+        }
+        let path_len = u32::try_from(self.paths.len() - path_start).unwrap_or(u32::MAX);
+        let (uname, gname) = (self.name_id(&m.uname), self.name_id(&m.gname));
+        self.recs.push(Rec {
+            path_start,
+            path_len,
+            kind,
+            mode: m.mode,
+            major,
+            minor,
+            uname,
+            gname,
+            uid: m.uid,
+            gid: m.gid,
+            mtime: m.mtime,
+        });
+    }
+
+    fn name_id(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.name_ids.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).expect("fewer owner names than members");
+        self.names.push(name.into());
+        self.name_ids.insert(name.into(), i);
+        i
+    }
+
+    /// Number of headers (the root excluded).
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// Drop the lookup table of owner names (no more [`TarHeaders::push`] is coming) and spare
+    /// capacity.
+    pub fn shrink(&mut self) {
+        self.name_ids = Default::default();
+        self.paths.shrink_to_fit();
+        self.recs.shrink_to_fit();
+    }
+
+    fn path(&self, i: usize) -> &str {
+        let r = &self.recs[i];
+        &self.paths[r.path_start..r.path_start + r.path_len as usize]
+    }
+
+    /// The header at archive position `i`.
+    pub(crate) fn get(&self, i: usize) -> TarHeader<'_> {
+        let r = &self.recs[i];
+        let kind = char::from(r.kind);
+        TarHeader {
+            path: self.path(i),
+            kind,
+            device: matches!(kind, 'c' | 'b').then_some((r.major, r.minor)),
+            mode: r.mode,
+            uid: r.uid,
+            gid: r.gid,
+            uname: &self.names[r.uname as usize],
+            gname: &self.names[r.gname as usize],
+            mtime: r.mtime,
+        }
+    }
+
+    /// Archive positions sorted by path (stable: a path's headers in archive order).
+    pub(crate) fn by_path(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = (0..self.recs.len())
+            .map(|i| u32::try_from(i).expect("fewer than 2^32 members"))
+            .collect();
+        v.sort_by(|&x, &y| self.path(x as usize).cmp(self.path(y as usize)));
+        v
+    }
+
+    /// Archive-order paths of the positions for which `keep` holds.
+    pub(crate) fn paths_where<'s>(&'s self, keep: &'s [bool]) -> impl Iterator<Item = &'s str> {
+        (0..self.recs.len()).filter(|&i| keep[i]).map(|i| self.path(i))
+    }
+}
+
+/// A walk over one side's headers in path order, one group of equal paths at a time.
+pub(crate) struct Cursor<'h> {
+    headers: &'h TarHeaders,
+    order: Vec<u32>,
+    pos: usize,
+}
+
+impl<'h> Cursor<'h> {
+    pub(crate) fn new(headers: &'h TarHeaders) -> Self {
+        Cursor { headers, order: headers.by_path(), pos: 0 }
+    }
+
+    /// The next path in order.
+    pub(crate) fn peek(&self) -> Option<&'h str> {
+        self.order.get(self.pos).map(|&i| self.headers.path(i as usize))
+    }
+
+    /// If the next path is `path`: the archive positions of its headers (the last one wins,
+    /// as when unpacking), consumed.
+    pub(crate) fn take(&mut self, path: &str) -> Option<&[u32]> {
+        let start = self.pos;
+        while self.order.get(self.pos).is_some_and(|&i| self.headers.path(i as usize) == path) {
+            self.pos += 1;
+        }
+        (self.pos > start).then(|| &self.order[start..self.pos])
+    }
+}
+
+impl TarHeader<'_> {
+    pub(crate) fn is_special(&self) -> bool {
         matches!(self.kind, 'c' | 'b' | 'p')
     }
 
     /// What a special file is, for listings: `character device 1,3`, `fifo`.
-    fn special_text(&self) -> String {
+    pub(crate) fn special_text(&self) -> String {
         let what = match self.kind {
             'c' => "character device",
             'b' => "block device",
@@ -77,8 +212,11 @@ impl TarHeader {
     }
 }
 
-fn differences(x: &TarHeader, y: &TarHeader) -> Vec<(CauseKind, String, String, &'static str)> {
-    let mut v = Vec::new();
+pub(crate) type HeaderDiffs = Vec<(CauseKind, String, String, &'static str)>;
+
+/// The header fields that differ (other than the type, and owner-x, compared on the trees).
+pub(crate) fn differences(x: &TarHeader, y: &TarHeader) -> HeaderDiffs {
+    let mut v = HeaderDiffs::new();
     if x.mtime != y.mtime {
         v.push((
             CauseKind::TimestampsInTarball,
@@ -107,123 +245,67 @@ fn differences(x: &TarHeader, y: &TarHeader) -> Vec<(CauseKind, String, String, 
     v
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn apply(
-    ha: &[TarHeader],
-    hb: &[TarHeader],
-    ea: &BTreeMap<&str, &Entry>,
-    eb: &BTreeMap<&str, &Entry>,
-    normalizer: &Normalizer,
-    files: &mut Vec<FileReport>,
-    identical: &mut u64,
-    sink: &Sink,
-) {
-    // The last header of a path wins, as when unpacking.
-    let ma: BTreeMap<&str, &TarHeader> = ha.iter().map(|h| (h.path.as_str(), h)).collect();
-    let mb: BTreeMap<&str, &TarHeader> = hb.iter().map(|h| (h.path.as_str(), h)).collect();
-    let mut index: BTreeMap<String, usize> =
-        files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
-    let record = |path: &str| {
-        normalizer.record(TAR_METADATA, path);
-        sink.emit(Event::Normalized { rule: TAR_METADATA.to_owned(), path: path.to_owned() });
-    };
-    special_files(&ma, &mb, normalizer, files, &mut index, identical, sink);
-    for x in ma.values().copied() {
-        if x.is_special() || mb.get(x.path.as_str()).is_some_and(|y| y.is_special()) {
-            continue;
-        }
-        let Some(y) = mb.get(x.path.as_str()) else { continue };
-        // Only paths compared on both sides (dropped paths stay dropped).
-        let (Some(a), Some(b)) = (ea.get(x.path.as_str()), eb.get(x.path.as_str())) else {
-            continue;
-        };
-        let diffs = differences(x, y);
-        if diffs.is_empty() {
-            continue;
-        }
-        if normalizer.ignores_tar_metadata() {
-            record(&x.path);
-            continue;
-        }
-        let i = match index.get(&x.path) {
-            Some(&i) => i,
-            None => {
-                // Identical content: the header difference alone makes it differ (raw mode).
-                *identical = identical.saturating_sub(1);
-                let mut f = FileReport::new(x.path.clone(), Status::Differs, entry_type(a));
-                if let repro_artifact::EntryKind::File { size, executable } = a.kind {
-                    f.size_a = Some(size);
-                    f.executable_a = Some(executable);
-                    f.sha256_a = a.sha256.map(|s| s.to_hex());
-                }
-                if let repro_artifact::EntryKind::File { size, executable } = b.kind {
-                    f.size_b = Some(size);
-                    f.executable_b = Some(executable);
-                    f.sha256_b = b.sha256.map(|s| s.to_hex());
-                }
-                f.format = Some("tar header".into());
-                files.push(f);
-                index.insert(x.path.clone(), files.len() - 1);
-                files.len() - 1
-            }
-        };
-        let f = &mut files[i];
-        let mut d = Detail::new("tar header");
-        let mut diff = String::new();
-        for (cause, ta, tb, field) in diffs {
-            diff.push_str(&format!("-{field}: {ta}\n+{field}: {tb}\n"));
-            f.causes.push(Cause {
-                cause,
-                confidence: Some(Confidence::High),
-                evidence: Evidence {
-                    text: Some(ta),
-                    text_b: Some(tb),
-                    location: Some(format!("tar header {field}")),
-                    ..Evidence::default()
-                },
-                variation: None,
-            });
-        }
-        let n = diff.lines().count() / 2;
-        d.unified_diff = Some(format!("@@ -1,{n} +1,{n} @@\n{diff}"));
-        f.details.insert(0, d);
+/// Add the header differences of a listed file: one cause per field, and a `tar header`
+/// detail first.
+pub(crate) fn add_header_details(f: &mut FileReport, diffs: HeaderDiffs) {
+    let mut d = Detail::new("tar header");
+    let mut diff = String::new();
+    for (cause, ta, tb, field) in diffs {
+        diff.push_str(&format!("-{field}: {ta}\n+{field}: {tb}\n"));
+        f.causes.push(Cause {
+            cause,
+            confidence: Some(Confidence::High),
+            evidence: Evidence {
+                text: Some(ta),
+                text_b: Some(tb),
+                location: Some(format!("tar header {field}")),
+                ..Evidence::default()
+            },
+            variation: None,
+        });
     }
+    let n = diff.lines().count() / 2;
+    d.unified_diff = Some(format!("@@ -1,{n} +1,{n} @@\n{diff}"));
+    f.details.insert(0, d);
+}
 
-    // Member order of the paths present in both.
-    let order_a: Vec<&str> = ha
-        .iter()
-        .map(|h| h.path.as_str())
-        .filter(|p| mb.contains_key(p) && ea.contains_key(p))
-        .collect();
-    let order_b: Vec<&str> = hb
-        .iter()
-        .map(|h| h.path.as_str())
-        .filter(|p| ma.contains_key(p) && eb.contains_key(p))
-        .collect();
-    if order_a != order_b {
-        if normalizer.ignores_tar_metadata() {
-            record(".");
-        } else {
-            let first = order_a.iter().zip(&order_b).position(|(x, y)| x != y).unwrap_or(0);
-            let mut f = FileReport::new(".", Status::Differs, EntryType::Directory);
-            f.format = Some("tar member order".into());
-            f.causes.push(Cause {
-                cause: CauseKind::OrderingOnly,
-                confidence: Some(Confidence::High),
-                evidence: Evidence {
-                    text: order_a.get(first).map(|s| (*s).to_owned()),
-                    text_b: order_b.get(first).map(|s| (*s).to_owned()),
-                    location: Some(format!("tar member order, position {first}")),
-                    ..Evidence::default()
-                },
-                variation: None,
-            });
-            let mut d = Detail::new("tar member order");
-            d.comments.push("the tarballs list the same members in another order".into());
-            f.details.push(d);
-            files.push(f);
-        }
+/// The report of a path whose contents are identical but whose headers differ (raw mode).
+pub(crate) fn header_only(path: &str, a: &Entry, b: &Entry) -> FileReport {
+    let mut f = FileReport::new(path, Status::Differs, entry_type(a));
+    if let repro_artifact::EntryKind::File { size, executable } = a.kind {
+        f.size_a = Some(size);
+        f.executable_a = Some(executable);
+        f.sha256_a = a.sha256.map(|s| s.to_hex());
     }
+    if let repro_artifact::EntryKind::File { size, executable } = b.kind {
+        f.size_b = Some(size);
+        f.executable_b = Some(executable);
+        f.sha256_b = b.sha256.map(|s| s.to_hex());
+    }
+    f.format = Some("tar header".into());
+    f
+}
+
+/// The `.` entry saying that the paths present on both sides are listed in another order;
+/// `first` is the first position where they differ.
+pub(crate) fn member_order(first: usize, a: Option<&str>, b: Option<&str>) -> FileReport {
+    let mut f = FileReport::new(".", Status::Differs, EntryType::Directory);
+    f.format = Some("tar member order".into());
+    f.causes.push(Cause {
+        cause: CauseKind::OrderingOnly,
+        confidence: Some(Confidence::High),
+        evidence: Evidence {
+            text: a.map(str::to_owned),
+            text_b: b.map(str::to_owned),
+            location: Some(format!("tar member order, position {first}")),
+            ..Evidence::default()
+        },
+        variation: None,
+    });
+    let mut d = Detail::new("tar member order");
+    d.comments.push("the tarballs list the same members in another order".into());
+    f.details.push(d);
+    f
 }
 
 fn entry_type(e: &Entry) -> EntryType {
@@ -234,100 +316,93 @@ fn entry_type(e: &Entry) -> EntryType {
     }
 }
 
+/// What the comparison of a path that is a device node or FIFO on at least one side gives:
+/// `None` when both are the same special file (`header_only`: only owners or mtime differ),
+/// else the file's report. `x`/`y`: the tree entries (a regular side of a type change).
 /// Device nodes and FIFOs are never created on disk; they are compared here, from the headers:
 /// type, major/minor and permission bits (owners and mtimes like any member).
-fn special_files(
-    ma: &BTreeMap<&str, &TarHeader>,
-    mb: &BTreeMap<&str, &TarHeader>,
+pub(crate) fn special_file(
+    path: &str,
+    hx: Option<TarHeader>,
+    hy: Option<TarHeader>,
+    x: Option<&Entry>,
+    y: Option<&Entry>,
     normalizer: &Normalizer,
-    files: &mut Vec<FileReport>,
-    index: &mut BTreeMap<String, usize>,
-    identical: &mut u64,
-    sink: &Sink,
-) {
-    let paths: std::collections::BTreeSet<&str> =
-        ma.iter().chain(mb.iter()).filter(|(_, h)| h.is_special()).map(|(p, _)| *p).collect();
-    for path in paths {
-        if let Some(rule) = normalizer.dropped_by(path) {
-            normalizer.record(rule, path);
-            sink.emit(Event::Normalized { rule: rule.to_owned(), path: path.to_owned() });
-            continue;
+) -> Option<FileReport> {
+    let (sx, sy) = (hx.is_some_and(|h| h.is_special()), hy.is_some_and(|h| h.is_special()));
+    let mut f = match (hx, hy) {
+        (Some(x), Some(y)) if sx && sy => {
+            let same_node = x.kind == y.kind && x.device == y.device;
+            let same_mode = (x.mode & 0o7777) == (y.mode & 0o7777);
+            let header = x.mtime != y.mtime
+                || (x.uid, x.gid, x.uname, x.gname) != (y.uid, y.gid, y.uname, y.gname);
+            if same_node && same_mode && (!header || normalizer.ignores_tar_metadata()) {
+                if header {
+                    normalizer.record(TAR_METADATA, path);
+                }
+                return None;
+            }
+            let status = if x.kind != y.kind { Status::TypeChanged } else { Status::Differs };
+            let mut f = FileReport::new(path, status, EntryType::Special);
+            f.format = Some("special file".into());
+            let mut d = Detail::new("special file");
+            let (ta, tb) = (x.special_text(), y.special_text());
+            let la = format!("{ta} owner {}/{} mtime {}", x.uid, x.gid, x.mtime);
+            let lb = format!("{tb} owner {}/{} mtime {}", y.uid, y.gid, y.mtime);
+            d.unified_diff = Some(format!("@@ -1 +1 @@\n-{la}\n+{lb}\n"));
+            f.details.push(d);
+            if !same_mode && same_node {
+                f.causes.push(Cause {
+                    cause: CauseKind::Umask,
+                    confidence: Some(Confidence::Medium),
+                    evidence: Evidence {
+                        text: Some(format!("{:04o}", x.mode & 0o7777)),
+                        text_b: Some(format!("{:04o}", y.mode & 0o7777)),
+                        location: Some("tar header mode".into()),
+                        ..Evidence::default()
+                    },
+                    variation: None,
+                });
+            }
+            f
         }
-        let (x, y) = (ma.get(path).copied(), mb.get(path).copied());
-        let (sx, sy) = (x.is_some_and(TarHeader::is_special), y.is_some_and(TarHeader::is_special));
-        let mut f = match (x, y) {
-            (Some(x), Some(y)) if sx && sy => {
-                let same_node = x.kind == y.kind && x.device == y.device;
-                let same_mode = (x.mode & 0o7777) == (y.mode & 0o7777);
-                let header = x.mtime != y.mtime
-                    || (x.uid, x.gid, &x.uname, &x.gname) != (y.uid, y.gid, &y.uname, &y.gname);
-                if same_node && same_mode && (!header || normalizer.ignores_tar_metadata()) {
-                    if header {
-                        normalizer.record(TAR_METADATA, path);
-                    }
-                    *identical += 1;
-                    continue;
-                }
-                let status = if x.kind != y.kind { Status::TypeChanged } else { Status::Differs };
-                let mut f = FileReport::new(path, status, EntryType::Special);
-                f.format = Some("special file".into());
-                let mut d = Detail::new("special file");
-                let (ta, tb) = (x.special_text(), y.special_text());
-                let la = format!("{ta} owner {}/{} mtime {}", x.uid, x.gid, x.mtime);
-                let lb = format!("{tb} owner {}/{} mtime {}", y.uid, y.gid, y.mtime);
-                d.unified_diff = Some(format!("@@ -1 +1 @@\n-{la}\n+{lb}\n"));
-                f.details.push(d);
-                if !same_mode && same_node {
-                    f.causes.push(Cause {
-                        cause: CauseKind::Umask,
-                        confidence: Some(Confidence::Medium),
-                        evidence: Evidence {
-                            text: Some(format!("{:04o}", x.mode & 0o7777)),
-                            text_b: Some(format!("{:04o}", y.mode & 0o7777)),
-                            location: Some("tar header mode".into()),
-                            ..Evidence::default()
-                        },
-                        variation: None,
-                    });
-                }
-                f
-            }
-            (Some(x), None) => {
-                let mut f = FileReport::new(path, Status::OnlyInA, EntryType::Special);
-                f.format = Some(x.special_text());
-                f
-            }
-            (None, Some(y)) => {
-                let mut f = FileReport::new(path, Status::OnlyInB, EntryType::Special);
-                f.format = Some(y.special_text());
-                f
-            }
-            (Some(x), Some(y)) => {
-                // A special file on one side, something else on the other.
-                let (special, other) = if sx { (x, y) } else { (y, x) };
-                let mut f = FileReport::new(path, Status::TypeChanged, EntryType::Special);
-                if !sx {
-                    f.kind = kind_of(other.kind);
-                    f.kind_b = Some(EntryType::Special);
-                } else {
-                    f.kind_b = Some(kind_of(other.kind));
-                }
-                f.format = Some(special.special_text());
-                f
-            }
-            (None, None) => unreachable!("path from one of the maps"),
-        };
-        // The regular side of a type change was listed as only-in-one-side by the tree pass.
-        if let Some(&i) = index.get(path) {
-            let old = &files[i];
-            (f.size_a, f.size_b) = (old.size_a, old.size_b);
-            (f.sha256_a, f.sha256_b) = (old.sha256_a.clone(), old.sha256_b.clone());
-            files[i] = f;
-        } else {
-            files.push(f);
-            index.insert(path.to_owned(), files.len() - 1);
+        (Some(x), None) => {
+            let mut f = FileReport::new(path, Status::OnlyInA, EntryType::Special);
+            f.format = Some(x.special_text());
+            f
         }
+        (None, Some(y)) => {
+            let mut f = FileReport::new(path, Status::OnlyInB, EntryType::Special);
+            f.format = Some(y.special_text());
+            f
+        }
+        (Some(x), Some(y)) => {
+            // A special file on one side, something else on the other.
+            let (special, other) = if sx { (x, y) } else { (y, x) };
+            let mut f = FileReport::new(path, Status::TypeChanged, EntryType::Special);
+            if !sx {
+                f.kind = kind_of(other.kind);
+                f.kind_b = Some(EntryType::Special);
+            } else {
+                f.kind_b = Some(kind_of(other.kind));
+            }
+            f.format = Some(special.special_text());
+            f
+        }
+        (None, None) => unreachable!("a special header on one side"),
+    };
+    // The regular side of a type change keeps its size and hash.
+    if let Some(e) = x
+        && let repro_artifact::EntryKind::File { size, .. } = e.kind
+    {
+        (f.size_a, f.sha256_a) = (Some(size), e.sha256.map(|s| s.to_hex()));
     }
+    if let Some(e) = y
+        && let repro_artifact::EntryKind::File { size, .. } = e.kind
+    {
+        (f.size_b, f.sha256_b) = (Some(size), e.sha256.map(|s| s.to_hex()));
+    }
+    Some(f)
 }
 
 fn kind_of(k: char) -> EntryType {

@@ -1,7 +1,6 @@
 //! Tree-level comparison: pair entries, classify each path, and examine only differing files
 //! (in parallel).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
@@ -10,14 +9,14 @@ use std::sync::atomic::AtomicU64;
 use rayon::prelude::*;
 use repro_artifact::{Budget, Cancel, Entry, EntryKind, ScanOptions, Tree, scan_dir};
 use repro_events::{Event, Sink};
-use repro_normalizer::{EMPTY_DIRECTORIES, Normalizer};
+use repro_normalizer::{EMPTY_DIRECTORIES, Normalizer, TAR_METADATA};
 use repro_report::{
     CauseKind, Confidence, Detail, EntryType, Evidence, FileReport, Report, Status, Truncation,
 };
 
 use crate::content::{self, Ctx};
 use crate::hints::Causes;
-use crate::tarmeta::{self, TarHeader};
+use crate::tarmeta::{self, TarHeaders};
 use crate::{CompareOptions, Error, binary, detect};
 
 /// Scan and hash both trees concurrently.
@@ -47,31 +46,84 @@ fn entry_type(k: &EntryKind) -> EntryType {
     }
 }
 
-/// Entries of `t` left after the drop rules and (when normalizing) empty directories.
-fn filtered<'t>(t: &'t Tree, n: &Normalizer, sink: &Sink) -> BTreeMap<&'t str, &'t Entry> {
-    let mut out = BTreeMap::new();
-    for (p, e) in &t.entries {
-        if p.is_empty() || p == "." {
-            continue;
-        }
-        if let Some(rule) = n.dropped_by(p) {
-            n.record(rule, p);
-            sink.emit(Event::Normalized { rule: rule.to_owned(), path: p.clone() });
-            continue;
-        }
-        out.insert(p.as_str(), e);
-    }
+/// Why an entry of one tree is left out of the comparison (flags of [`exclusions`]).
+const DROPPED: u8 = 1;
+const EMPTY_DIR: u8 = 2;
+const NONEMPTY: u8 = 4;
+
+/// One flag byte per entry of `t`: dropped by a rule (or not a path at all), or a directory
+/// without files when the normalizer ignores those. Nothing is recorded here.
+fn exclusions(t: &Tree, n: &Normalizer) -> Vec<u8> {
+    let entries = t.entries();
+    let mut flags: Vec<u8> = entries
+        .iter()
+        .map(|e| {
+            let p = e.path.as_str();
+            if p.is_empty() || p == "." || n.dropped_by(p).is_some() { DROPPED } else { 0 }
+        })
+        .collect();
     if n.ignores_empty_directories() {
-        let empty = repro_normalizer::empty_directories(
-            out.iter().map(|(p, e)| (*p, matches!(e.kind, EntryKind::Dir))),
-        );
-        for d in empty {
-            out.remove(d.as_str());
-            n.record(EMPTY_DIRECTORIES, &d);
-            sink.emit(Event::Normalized { rule: EMPTY_DIRECTORIES.to_owned(), path: d });
+        // A directory is empty when no kept file or symlink lies below it (Pkg's
+        // `contains_files`); mark the ancestors of each, stopping at one already marked.
+        for i in 0..entries.len() {
+            if flags[i] & DROPPED != 0 || matches!(entries[i].kind, EntryKind::Dir) {
+                continue;
+            }
+            let mut p = entries[i].path.as_str();
+            while let Some(cut) = p.rfind('/') {
+                p = &p[..cut];
+                if let Some(j) = t.index_of(p) {
+                    if flags[j] & NONEMPTY != 0 {
+                        break;
+                    }
+                    flags[j] |= NONEMPTY;
+                }
+            }
+        }
+        for (f, e) in flags.iter_mut().zip(entries) {
+            if *f == 0 && matches!(e.kind, EntryKind::Dir) {
+                *f = EMPTY_DIR;
+            }
         }
     }
-    out
+    flags
+}
+
+/// One side of the merge: a tree's sorted entries and their exclusion flags.
+struct Side<'t> {
+    tree: &'t Tree,
+    flags: Vec<u8>,
+    pos: usize,
+}
+
+impl<'t> Side<'t> {
+    fn peek(&self) -> Option<&'t str> {
+        self.tree.entries().get(self.pos).map(|e| e.path.as_str())
+    }
+
+    /// The entry of `path` if it is next, with its flags.
+    fn take(&mut self, path: &str) -> Option<(&'t Entry, u8)> {
+        let e = self.tree.entries().get(self.pos).filter(|e| e.path == path)?;
+        let f = self.flags[self.pos];
+        self.pos += 1;
+        Some((e, f))
+    }
+}
+
+/// The entry of a side, unless it is left out.
+fn kept(t: Option<(&Entry, u8)>) -> Option<&Entry> {
+    t.filter(|t| t.1 & (DROPPED | EMPTY_DIR) == 0).map(|t| t.0)
+}
+
+/// The header side of the merge (tarball inputs).
+struct Headers<'h> {
+    a: &'h TarHeaders,
+    b: &'h TarHeaders,
+    ca: tarmeta::Cursor<'h>,
+    cb: tarmeta::Cursor<'h>,
+    /// Per archive position: the path is compared on both sides (for the member order).
+    common_a: Vec<bool>,
+    common_b: Vec<bool>,
 }
 
 fn base_report(path: &str, status: Status, a: Option<&Entry>, b: Option<&Entry>) -> FileReport {
@@ -107,29 +159,102 @@ fn base_report(path: &str, status: Status, a: Option<&Entry>, b: Option<&Entry>)
     f
 }
 
-/// Compare two scanned trees. `tar_headers`: the header lists of the two tarballs the trees
-/// were unpacked from (their metadata differences are accounted under `tar-metadata`, or
-/// reported when not normalizing).
+/// Compare two scanned trees. `tar_headers`: the headers of the two tarballs the trees were
+/// unpacked from (their metadata differences are accounted under `tar-metadata`, or reported
+/// when not normalizing; device nodes and FIFOs, never unpacked, are compared from them).
+///
+/// One merge pass over the sorted trees and headers classifies every path; memory beyond the
+/// inputs is a flag byte per entry and per header, and at most `max_reported_files` file
+/// records (paths past the cap are counted, not kept).
 pub fn compare_trees(
     a: &Tree,
     b: &Tree,
     normalizer: &Normalizer,
     opts: &CompareOptions,
-    tar_headers: Option<(&[TarHeader], &[TarHeader])>,
+    tar_headers: Option<(&TarHeaders, &TarHeaders)>,
     sink: &Sink,
 ) -> Report {
-    let ea = filtered(a, normalizer, sink);
-    let eb = filtered(b, normalizer, sink);
-    let keys: BTreeSet<&str> = ea.keys().chain(eb.keys()).copied().collect();
+    let mut sa = Side { tree: a, flags: exclusions(a, normalizer), pos: 0 };
+    let mut sb = Side { tree: b, flags: exclusions(b, normalizer), pos: 0 };
+    let mut headers = tar_headers.map(|(ha, hb)| Headers {
+        a: ha,
+        b: hb,
+        ca: tarmeta::Cursor::new(ha),
+        cb: tarmeta::Cursor::new(hb),
+        common_a: vec![false; ha.len()],
+        common_b: vec![false; hb.len()],
+    });
 
     let mut report = Report::new();
     let mut files: Vec<FileReport> = Vec::new();
     // (index into files) of regular files whose bytes differ and need a content comparison.
     let mut deep: Vec<usize> = Vec::new();
+    // (index into files, differences) of listed files whose tar headers differ (raw mode).
+    let mut header_diffs: Vec<(usize, tarmeta::HeaderDiffs)> = Vec::new();
     let mut identical = 0u64;
     let max_files = opts.limits.max_reported_files;
-    for path in keys {
-        let (x, y) = (ea.get(path).copied(), eb.get(path).copied());
+    let record = |rule: &str, path: &str| {
+        normalizer.record(rule, path);
+        sink.emit(Event::Normalized { rule: rule.to_owned(), path: path.to_owned() });
+    };
+    loop {
+        let heads = [
+            sa.peek(),
+            sb.peek(),
+            headers.as_ref().and_then(|h| h.ca.peek()),
+            headers.as_ref().and_then(|h| h.cb.peek()),
+        ];
+        let Some(path) = heads.into_iter().flatten().min() else { break };
+        let (ta, tb) = (sa.take(path), sb.take(path));
+        let (ga, gb) = match headers.as_mut() {
+            Some(h) => (h.ca.take(path).map(<[u32]>::to_vec), h.cb.take(path).map(<[u32]>::to_vec)),
+            None => (None, None),
+        };
+        let flags = ta.map_or(0, |t| t.1) | tb.map_or(0, |t| t.1);
+        if flags & DROPPED != 0
+            && let Some(rule) = normalizer.dropped_by(path)
+        {
+            record(rule, path);
+        }
+        if flags & EMPTY_DIR != 0 {
+            record(EMPTY_DIRECTORIES, path);
+        }
+        let (x, y) = (kept(ta), kept(tb));
+
+        let (mut hx, mut hy) = (None, None);
+        if let Some(h) = headers.as_mut() {
+            // The order of the paths present in both archives and compared on that side.
+            let both = ga.is_some() && gb.is_some();
+            for (g, common, e) in [(&ga, &mut h.common_a, x), (&gb, &mut h.common_b, y)] {
+                if let (Some(g), true, Some(_)) = (g, both, e) {
+                    for &i in g {
+                        common[i as usize] = true;
+                    }
+                }
+            }
+            // The last header of a path wins, as when unpacking.
+            hx = ga.as_ref().and_then(|g| g.last()).map(|&i| h.a.get(i as usize));
+            hy = gb.as_ref().and_then(|g| g.last()).map(|&i| h.b.get(i as usize));
+        }
+
+        if hx.is_some_and(|h| h.is_special()) || hy.is_some_and(|h| h.is_special()) {
+            if let Some(rule) = normalizer.dropped_by(path) {
+                if flags & DROPPED == 0 {
+                    record(rule, path);
+                }
+                continue;
+            }
+            match tarmeta::special_file(path, hx, hy, x, y, normalizer) {
+                None => identical += 1,
+                Some(f) if files.len() >= max_files => report.omitted.add(f.status),
+                Some(f) => files.push(f),
+            }
+            continue;
+        }
+        if x.is_none() && y.is_none() {
+            continue;
+        }
+
         let status = match (x, y) {
             (Some(_), None) => Status::OnlyInA,
             (None, Some(_)) => Status::OnlyInB,
@@ -152,9 +277,23 @@ pub fn compare_trees(
                 }
                 _ => Status::TypeChanged,
             },
-            (None, None) => unreachable!("key from one of the maps"),
+            (None, None) => unreachable!("one side present"),
         };
-        if status == Status::Identical {
+
+        // Header fields of paths compared on both sides (dropped paths stay dropped).
+        let mut hdiffs = None;
+        if let (Some(hx), Some(hy), Some(_), Some(_)) = (hx, hy, x, y) {
+            let d = tarmeta::differences(&hx, &hy);
+            if !d.is_empty() {
+                if normalizer.ignores_tar_metadata() {
+                    record(TAR_METADATA, path);
+                } else {
+                    hdiffs = Some(d);
+                }
+            }
+        }
+
+        if status == Status::Identical && hdiffs.is_none() {
             identical += 1;
             continue;
         }
@@ -164,14 +303,20 @@ pub fn compare_trees(
             for r in &rules {
                 normalizer.record(r, path);
             }
-            report.omitted.add(if rules.is_empty() { status } else { Status::Normalized });
+            let counted = if status == Status::Identical { Status::Differs } else { status };
+            report.omitted.add(if rules.is_empty() { counted } else { Status::Normalized });
             continue;
         }
-        let mut f = base_report(path, status, x, y);
+        let mut f = if status == Status::Identical {
+            // Identical content: the header difference alone makes it differ (raw mode).
+            let (Some(x), Some(y)) = (x, y) else { unreachable!("identical on both sides") };
+            tarmeta::header_only(path, x, y)
+        } else {
+            base_report(path, status, x, y)
+        };
         if !rules.is_empty() {
             for r in &rules {
-                normalizer.record(r, path);
-                sink.emit(Event::Normalized { rule: r.clone(), path: path.to_owned() });
+                record(r, path);
             }
             f.rules = rules;
             f.status = Status::Normalized;
@@ -189,8 +334,12 @@ pub fn compare_trees(
                 variation: None,
             });
         }
+        if let Some(d) = hdiffs {
+            header_diffs.push((files.len(), d));
+        }
         files.push(f);
     }
+    drop((sa, sb));
 
     // Content comparison of differing files, in parallel, within one budget.
     let budget = opts.budget.clone().unwrap_or_else(|| Arc::new(opts.limits.budget()));
@@ -207,9 +356,34 @@ pub fn compare_trees(
     for (i, r) in results {
         apply_result(&mut files[i], r, &mut report.truncated);
     }
+    for (i, d) in header_diffs {
+        tarmeta::add_header_details(&mut files[i], d);
+    }
 
-    if let Some((ha, hb)) = tar_headers {
-        tarmeta::apply(ha, hb, &ea, &eb, normalizer, &mut files, &mut identical, sink);
+    // Member order of the paths compared on both sides.
+    if let Some(h) = &headers {
+        let mut order_a = h.a.paths_where(&h.common_a);
+        let mut order_b = h.b.paths_where(&h.common_b);
+        let mut pos = 0usize;
+        let first_difference = loop {
+            match (order_a.next(), order_b.next()) {
+                (None, None) => break None,
+                (Some(x), Some(y)) if x == y => pos += 1,
+                (Some(x), Some(y)) => break Some((pos, Some(x), Some(y))),
+                // One order is a prefix of the other: no differing position.
+                _ => {
+                    let pa = h.a.paths_where(&h.common_a).next();
+                    break Some((0, pa, h.b.paths_where(&h.common_b).next()));
+                }
+            }
+        };
+        if let Some((first, pa, pb)) = first_difference {
+            if normalizer.ignores_tar_metadata() {
+                record(TAR_METADATA, ".");
+            } else {
+                files.push(tarmeta::member_order(first, pa, pb));
+            }
+        }
     }
 
     for f in &files {

@@ -182,3 +182,90 @@ fn reported_paths_are_capped_and_counted() {
     let json = serde_json::to_string(&r).unwrap();
     assert!(json.contains("\"omitted\""), "{json}");
 }
+
+/// The header of a member as `repro_artifact::read_tar` gives it.
+fn member(path: &str, kind: repro_artifact::TarKind, mtime: u64) -> repro_artifact::TarMember {
+    repro_artifact::TarMember {
+        display: path.to_owned(),
+        comps: path.split('/').map(|c| c.as_bytes().to_vec()).collect(),
+        kind,
+        link: None,
+        mode: 0o644,
+        mtime,
+        uid: 0,
+        gid: 0,
+        uname: String::new(),
+        gname: String::new(),
+        size: 0,
+        data_offset: 0,
+    }
+}
+
+/// Paths whose only difference is in their tar headers (`--no-normalize`) are held to
+/// `max_reported_files` like any other: no more file records than the cap are made (each
+/// emits one `FileCompared`), and the summary counts every path once.
+#[test]
+fn raw_header_differences_stay_within_the_cap() {
+    use repro_artifact::TarKind;
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let (mut ha, mut hb) = (repro_differ::TarHeaders::new(), repro_differ::TarHeaders::new());
+    for i in 0..200 {
+        let p = format!("f{i:03}");
+        write(&a, &p, b"same\n");
+        // Half differ in content too.
+        write(&b, &p, if i < 100 { b"same\n" } else { b"other\n" });
+        ha.push(&member(&p, TarKind::File, 1_600_000_000));
+        hb.push(&member(&p, TarKind::File, 1_700_000_000));
+    }
+    let (ta, tb) = scan_pair(&a, &b).unwrap();
+    let limits = repro_differ::DiffLimits { max_reported_files: 10, ..Default::default() };
+    let opts = CompareOptions { limits, ..Default::default() };
+    let events = repro_events::Collector::new();
+    let r = compare_trees(&ta, &tb, &Normalizer::raw(), &opts, Some((&ha, &hb)), &events.sink());
+    let made = events
+        .events()
+        .iter()
+        .filter(|e| matches!(e, repro_events::Event::FileCompared { .. }))
+        .count();
+    assert!(made <= 10, "{made} file records for a cap of 10");
+    assert_eq!(r.files.len(), 10);
+    assert_eq!((r.summary.differs, r.summary.identical), (200, 0), "every path counted once");
+    assert_eq!(r.omitted.differs, 190);
+    let stamped = |f: &repro_report::FileReport| {
+        f.causes.iter().any(|c| c.cause == repro_report::CauseKind::TimestampsInTarball)
+    };
+    assert!(r.files.iter().all(stamped), "listed paths carry their header causes");
+}
+
+/// A device node or FIFO whose other side (a regular file) falls past the cap is counted
+/// once, as a type change.
+#[test]
+fn special_file_past_the_cap_is_counted_once() {
+    use repro_artifact::TarKind;
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    write(&a, "a", b"x\n");
+    write(&b, "a", b"y\n");
+    write(&b, "z", b"regular\n");
+    let (mut ha, mut hb) = (repro_differ::TarHeaders::new(), repro_differ::TarHeaders::new());
+    ha.push(&member("a", TarKind::File, 0));
+    ha.push(&member("z", TarKind::Fifo, 0));
+    hb.push(&member("a", TarKind::File, 0));
+    hb.push(&member("z", TarKind::File, 0));
+    let (ta, tb) = scan_pair(&a, &b).unwrap();
+    for cap in [1, 10] {
+        let limits = repro_differ::DiffLimits { max_reported_files: cap, ..Default::default() };
+        let opts = CompareOptions { limits, ..Default::default() };
+        let n = Normalizer::new(&NormalizeOptions { enabled: true, ..NormalizeOptions::default() })
+            .unwrap();
+        let r = compare_trees(&ta, &tb, &n, &opts, Some((&ha, &hb)), &null_sink());
+        let s = &r.summary;
+        assert_eq!(
+            (s.differs, s.type_changed, s.only_in_a, s.only_in_b),
+            (1, 1, 0, 0),
+            "cap {cap}: {s:?}"
+        );
+        assert_eq!(s.total, 2, "cap {cap}");
+    }
+}

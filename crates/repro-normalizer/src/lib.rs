@@ -117,11 +117,40 @@ fn compile(rule: &str, pattern: &str) -> Result<Glob, Error> {
         .map_err(|e| bad(&e.to_string()))
 }
 
+/// What one rule touched: an exact count and the first (smallest) paths, at most
+/// `max_listed` of them, so that a rule touching a million paths costs no more than one
+/// touching a thousand.
 #[derive(Default)]
 struct Account {
     description: String,
-    paths: BTreeSet<String>,
+    /// Distinct paths recorded.
+    count: u64,
+    /// The smallest recorded paths, at most `max_listed`.
+    listed: BTreeSet<String>,
+    /// The path recorded last (a repeat of it is not counted again).
+    last: String,
 }
+
+impl Account {
+    fn add(&mut self, path: &str, max_listed: usize) {
+        if self.last == path || self.listed.contains(path) {
+            return;
+        }
+        self.count += 1;
+        self.last.clear();
+        self.last.push_str(path);
+        if self.listed.len() < max_listed {
+            self.listed.insert(path.to_owned());
+        } else if self.listed.last().is_some_and(|m| path < m.as_str()) {
+            self.listed.pop_last();
+            self.listed.insert(path.to_owned());
+        }
+    }
+}
+
+/// Paths kept per rule for listing unless [`Normalizer::with_max_listed`] says otherwise (the
+/// differ's default `max_rule_paths`).
+pub const DEFAULT_MAX_LISTED: usize = 1000;
 
 /// The rule set of one comparison, and the record of what each rule touched.
 pub struct Normalizer {
@@ -129,6 +158,7 @@ pub struct Normalizer {
     drops: Vec<Scoped>,
     user: Vec<Scoped>,
     accounts: Mutex<BTreeMap<String, Account>>,
+    max_listed: usize,
 }
 
 impl std::fmt::Debug for Normalizer {
@@ -186,12 +216,25 @@ impl Normalizer {
                 &["**/.git".to_owned()],
             )?,
         ];
-        Ok(Normalizer { enabled: opts.enabled, drops, user, accounts: Mutex::new(BTreeMap::new()) })
+        Ok(Normalizer {
+            enabled: opts.enabled,
+            drops,
+            user,
+            accounts: Mutex::new(BTreeMap::new()),
+            max_listed: DEFAULT_MAX_LISTED,
+        })
     }
 
     /// A normalizer that applies nothing (raw comparison).
     pub fn raw() -> Self {
         Self::new(&NormalizeOptions::default()).expect("no user rules")
+    }
+
+    /// Keep at most `n` paths per rule for [`Normalizer::normalizations`] (the count stays
+    /// exact); memory no longer grows with the paths a rule touches beyond them.
+    pub fn with_max_listed(mut self, n: usize) -> Self {
+        self.max_listed = n;
+        self
     }
 
     /// Whether rules apply at all.
@@ -226,14 +269,17 @@ impl Normalizer {
         self.enabled
     }
 
-    /// Record that `rule` touched `path`.
+    /// Record that `rule` touched `path`. The count is of distinct paths as long as a path is
+    /// recorded once per rule, or again right after itself, or while it is among the listed
+    /// ones (the differ records each path once per rule).
     pub fn record(&self, rule: &str, path: &str) {
         let mut acc = self.accounts.lock().expect("normalizer accounts poisoned");
-        let a = acc.entry(rule.to_owned()).or_default();
-        if a.description.is_empty() {
-            a.description = self.describe(rule);
+        if !acc.contains_key(rule) {
+            let description = self.describe(rule);
+            acc.insert(rule.to_owned(), Account { description, ..Account::default() });
         }
-        a.paths.insert(path.to_owned());
+        let a = acc.get_mut(rule).expect("inserted above");
+        a.add(path, self.max_listed);
     }
 
     fn describe(&self, rule: &str) -> String {
@@ -253,20 +299,22 @@ impl Normalizer {
     }
 
     /// The accounting: one entry per rule that touched something, paths sorted; at most
-    /// `max_paths` paths listed per rule (a truncation note says when the list was capped).
+    /// `max_paths` paths listed per rule (and at most [`Normalizer::with_max_listed`]'s; a
+    /// truncation note says when the list was capped).
     pub fn normalizations(&self, max_paths: usize) -> (Vec<Normalization>, Vec<Truncation>) {
         let acc = self.accounts.lock().expect("normalizer accounts poisoned");
         let mut out = Vec::new();
         let mut notes = Vec::new();
         for (rule, a) in acc.iter() {
-            let count = a.paths.len() as u64;
-            let paths: Vec<String> = a.paths.iter().take(max_paths).cloned().collect();
-            if a.paths.len() > max_paths {
+            let count = a.count;
+            let paths: Vec<String> = a.listed.iter().take(max_paths).cloned().collect();
+            if count > paths.len() as u64 {
+                let shown = paths.len();
                 notes.push(Truncation {
                     path: None,
                     limit: "max_rule_paths".into(),
                     message: format!(
-                        "rule `{rule}` touched {count} paths; only the first {max_paths} are listed"
+                        "rule `{rule}` touched {count} paths; only the first {shown} are listed"
                     ),
                 });
             }
@@ -411,6 +459,24 @@ mod tests {
         assert_eq!(logs.paths, ["logs/0", "logs/1", "logs/2"]);
         assert!(!logs.description.is_empty());
         assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn accounting_keeps_a_bounded_list_and_an_exact_count() {
+        let n = on(vec![], &[]).with_max_listed(4);
+        // Out of order, with repeats: the count is of distinct paths, the list the smallest.
+        for i in (0..10_000).rev() {
+            n.record(TAR_METADATA, &format!("p{i:05}"));
+            n.record(TAR_METADATA, &format!("p{i:05}"));
+        }
+        n.record(TAR_METADATA, "p00001");
+        let acc = n.accounts.lock().unwrap();
+        assert!(acc[TAR_METADATA].listed.len() <= 4, "memory bounded by the listed paths");
+        drop(acc);
+        let (norms, notes) = n.normalizations(1000);
+        assert_eq!(norms[0].count, 10_000);
+        assert_eq!(norms[0].paths, ["p00000", "p00001", "p00002", "p00003"]);
+        assert!(notes[0].message.contains("touched 10000 paths; only the first 4"), "{notes:?}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use repro_artifact::{Budget, Cancel, UnpackLimits};
-use repro_differ::{CompareOptions, TarHeader};
+use repro_differ::{CompareOptions, TarHeaders};
 use repro_events::Sink;
 use repro_normalizer::{NormalizeOptions, Normalizer};
 use repro_recipe::IgnoreRule;
@@ -148,7 +148,8 @@ fn normalizer(opts: &DiffOptions) -> Result<Normalizer, Error> {
         enabled: opts.normalize,
         user_rules: opts.user_rules.clone(),
         ignore_globs: opts.ignore_globs.clone(),
-    })?)
+    })?
+    .with_max_listed(opts.limits.max_rule_paths))
 }
 
 /// The run's budget, checked against `opts.cancel` by every reader.
@@ -207,16 +208,17 @@ fn unpack(
     path: &Path,
     opts: &DiffOptions,
     budget: &Budget,
-) -> Result<(tempfile::TempDir, Vec<TarHeader>), Error> {
+) -> Result<(tempfile::TempDir, TarHeaders), Error> {
     let dir = tempfile::Builder::new()
         .prefix(&repro_sandbox::gc::temp_prefix("diff"))
         .tempdir()
         .map_err(Error::Temp)?;
-    let mut headers = Vec::new();
+    let mut headers = TarHeaders::new();
     repro_artifact::unpack_tarball_with(path, dir.path(), &unpack_limits(opts), budget, |m| {
-        headers.extend(TarHeader::from_member(m));
+        headers.push(m);
     })
     .map_err(|source| Error::Unpack { path: path.to_owned(), source })?;
+    headers.shrink();
     Ok((dir, headers))
 }
 
@@ -274,7 +276,7 @@ pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<
             check_cancelled(&budget)?;
             let (ta, tb) = scanned?;
             let headers = match (&ua, &ub) {
-                (Some((_, ha)), Some((_, hb))) => Some((ha.as_slice(), hb.as_slice())),
+                (Some((_, ha)), Some((_, hb))) => Some((ha, hb)),
                 _ => None,
             };
             repro_differ::compare_trees(&ta, &tb, &n, &copts, headers, &sink)

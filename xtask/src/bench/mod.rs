@@ -14,6 +14,15 @@ pub(crate) struct Args {
     /// Which benchmark to run.
     #[arg(default_value = "all")]
     which: Which,
+    /// `entries`: entries per side, one run set per count (e.g. `--entries 100000,1000000`;
+    /// the peak-RSS slope per entry is printed between the smallest and the largest). Default:
+    /// `REPRO_BENCH_ENTRIES`, else 1,000,000.
+    #[arg(long, value_delimiter = ',')]
+    entries: Vec<usize>,
+    /// `entries`: skip the run that lists every path (it compares every file's content in
+    /// detail and takes much longer than the others).
+    #[arg(long)]
+    capped_only: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +57,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         batch::run()?;
     }
     if all || args.which == Which::Entries {
-        entries::run()?;
+        entries::run(&args.entries, args.capped_only)?;
     }
     Ok(())
 }
