@@ -172,7 +172,16 @@ fn walk(
         let path = ent.path();
         let name =
             ent.file_name().into_string().map_err(|_| Error::NonUtf8 { path: path.clone() })?;
-        let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        // Exactly as long as needed: a tree holds one of these per entry.
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            let mut r = String::with_capacity(prefix.len() + 1 + name.len());
+            r.push_str(prefix);
+            r.push('/');
+            r.push_str(&name);
+            r
+        };
         let ft = ent.file_type().map_err(|e| Error::io("stat", &path, e))?;
         if out.len() as u64 >= max_entries {
             return Err(Error::Unsupported {

@@ -26,31 +26,44 @@ pub(crate) struct TarHeader<'h> {
     pub mtime: u64,
 }
 
-/// One member's header, compact: its path and owner names live in the list's arenas.
+/// One member's header, compact: its path and owner names live in the list's arenas; device
+/// numbers and ids beyond 32 bits (rare) in a side table.
 #[derive(Debug, Clone, Copy)]
 struct Rec {
     path_start: usize,
     path_len: u32,
-    kind: u8,
     mode: u32,
-    major: u32,
-    minor: u32,
     uname: u32,
     gname: u32,
+    uid: u32,
+    gid: u32,
+    mtime: u64,
+    kind: u8,
+    /// `uid`/`gid`/the device numbers are in `TarHeaders::rare`.
+    rare: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<Rec>() <= 48, "a header record stays small");
+
+/// What few members need: device numbers, ids that do not fit 32 bits.
+#[derive(Debug, Clone, Copy)]
+struct Rare {
     uid: u64,
     gid: u64,
-    mtime: u64,
+    device: (u32, u32),
 }
 
 /// The headers (no contents) of one tarball's members in archive order, collected while it is
 /// unpacked ([`TarHeaders::push`]). Each path is stored once, in one arena, and owner names
-/// once per distinct name: about 70 bytes and the path per member.
+/// once per distinct name: 48 bytes and the path per member.
 #[derive(Debug, Clone, Default)]
 pub struct TarHeaders {
     paths: String,
     names: Vec<Box<str>>,
     name_ids: std::collections::HashMap<Box<str>, u32>,
     recs: Vec<Rec>,
+    /// (archive position, fields) of the records marked `rare`, by position.
+    rare: Vec<(usize, Rare)>,
 }
 
 impl TarHeaders {
@@ -83,18 +96,23 @@ impl TarHeaders {
         }
         let path_len = u32::try_from(self.paths.len() - path_start).unwrap_or(u32::MAX);
         let (uname, gname) = (self.name_id(&m.uname), self.name_id(&m.gname));
+        let (uid, gid) = (u32::try_from(m.uid), u32::try_from(m.gid));
+        let rare = uid.is_err() || gid.is_err() || (major, minor) != (0, 0);
+        if rare {
+            let fields = Rare { uid: m.uid, gid: m.gid, device: (major, minor) };
+            self.rare.push((self.recs.len(), fields));
+        }
         self.recs.push(Rec {
             path_start,
             path_len,
-            kind,
             mode: m.mode,
-            major,
-            minor,
             uname,
             gname,
-            uid: m.uid,
-            gid: m.gid,
+            uid: uid.unwrap_or(0),
+            gid: gid.unwrap_or(0),
             mtime: m.mtime,
+            kind,
+            rare,
         });
     }
 
@@ -124,6 +142,7 @@ impl TarHeaders {
         self.name_ids = Default::default();
         self.paths.shrink_to_fit();
         self.recs.shrink_to_fit();
+        self.rare.shrink_to_fit();
     }
 
     fn path(&self, i: usize) -> &str {
@@ -135,13 +154,19 @@ impl TarHeaders {
     pub(crate) fn get(&self, i: usize) -> TarHeader<'_> {
         let r = &self.recs[i];
         let kind = char::from(r.kind);
+        let rare = if r.rare {
+            let at = self.rare.binary_search_by_key(&i, |(j, _)| *j).expect("rare fields kept");
+            self.rare[at].1
+        } else {
+            Rare { uid: r.uid.into(), gid: r.gid.into(), device: (0, 0) }
+        };
         TarHeader {
             path: self.path(i),
             kind,
-            device: matches!(kind, 'c' | 'b').then_some((r.major, r.minor)),
+            device: matches!(kind, 'c' | 'b').then_some(rare.device),
             mode: r.mode,
-            uid: r.uid,
-            gid: r.gid,
+            uid: rare.uid,
+            gid: rare.gid,
             uname: &self.names[r.uname as usize],
             gname: &self.names[r.gname as usize],
             mtime: r.mtime,
@@ -411,5 +436,58 @@ fn kind_of(k: char) -> EntryType {
         'l' => EntryType::Symlink,
         '-' | 'h' => EntryType::File,
         _ => EntryType::Special,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(path: &str, kind: TarKind, uid: u64) -> TarMember {
+        TarMember {
+            display: path.to_owned(),
+            comps: path
+                .split('/')
+                .filter(|c| !c.is_empty())
+                .map(|c| c.as_bytes().to_vec())
+                .collect(),
+            kind,
+            link: None,
+            mode: 0o640,
+            mtime: 1_700_000_000,
+            uid,
+            gid: 7,
+            uname: "builder".into(),
+            gname: String::new(),
+            size: 0,
+            data_offset: 0,
+        }
+    }
+
+    #[test]
+    fn headers_keep_every_field_compactly() {
+        let mut h = TarHeaders::new();
+        h.push(&member("", TarKind::Dir, 0));
+        h.push(&member("a/b", TarKind::File, 1000));
+        h.push(&member("dev/tty", TarKind::CharDevice { major: 4, minor: 1 }, 0));
+        h.push(&member("big", TarKind::File, 1 << 40));
+        h.push(&member("a/b", TarKind::Symlink, 1000));
+        h.shrink();
+        assert_eq!(h.len(), 4, "the root is not a member");
+        let b = h.get(0);
+        assert_eq!(
+            (b.path, b.kind, b.uid, b.gid, b.uname, b.gname),
+            ("a/b", '-', 1000, 7, "builder", "")
+        );
+        assert_eq!((b.mode, b.mtime, b.device), (0o640, 1_700_000_000, None));
+        let tty = h.get(1);
+        assert_eq!((tty.kind, tty.device), ('c', Some((4, 1))));
+        assert_eq!(h.get(2).uid, 1 << 40);
+        assert_eq!(h.names.len(), 2, "owner names stored once each");
+        let order: Vec<&str> = h.by_path().iter().map(|&i| h.get(i as usize).path).collect();
+        assert_eq!(order, ["a/b", "a/b", "big", "dev/tty"]);
+        let mut c = Cursor::new(&h);
+        assert_eq!(c.take("a/b"), Some(&[0u32, 3][..]), "both headers of a path, in archive order");
+        assert_eq!(c.peek(), Some("big"));
     }
 }
