@@ -586,7 +586,9 @@ impl Resolver<'_> {
                     ),
                 ));
             }
-            if !recipe.platforms.iter().any(|p| p == target) {
+            // The recipe's platform for `target`, as Pkg selects a JLL's artifact: a job for
+            // `x86_64-linux-gnu-cxx11` gets a dependency built for `x86_64-linux-gnu`.
+            let Some(dep_target) = recipe_platform(&recipe.platforms, target) else {
                 return Err(invalid(
                     st,
                     format!(
@@ -595,13 +597,15 @@ impl Resolver<'_> {
                         recipe.platforms.join(", ")
                     ),
                 ));
-            }
+            };
+            let dep_target = dep_target.to_owned();
             st.chain.push((id.0.clone(), name.clone()));
-            let children = self.resolve_deps(&recipe, target, st)?;
+            let children = self.resolve_deps(&recipe, &dep_target, st)?;
             st.chain.pop();
+            let id = (id.0, dep_target.clone());
             let node = DepNode {
                 name: name.clone(),
-                target: target.to_owned(),
+                target: dep_target,
                 kind: dep.kind,
                 resolution: Resolution::Recipe { recipe },
                 deps: children,
@@ -905,6 +909,35 @@ pub fn select_platform<'a>(
         entries.iter().filter(|e| platforms_match(&e.platform, &t)).collect();
     matches.sort_by(|a, b| loss(a).cmp(&loss(b)).then_with(|| triplet_key(b).cmp(&triplet_key(a))));
     matches.into_iter().next()
+}
+
+/// The platform of `platforms` (a recipe's) that a dependency for `target` is built for:
+/// `target` itself when listed, else as [`select_platform`] chooses among artifacts: the
+/// platforms whose keys agree with the target's on every key both have, the one whose keys
+/// differ least, ties going to the greatest triplet.
+pub fn recipe_platform<'a>(platforms: &'a [String], target: &str) -> Option<&'a str> {
+    if let Some(p) = platforms.iter().find(|p| *p == target) {
+        return Some(p);
+    }
+    let t: BTreeMap<&'static str, String> = platform_keys(target).into_iter().collect();
+    let mut best: Option<(usize, &str)> = None;
+    for p in platforms {
+        let keys: BTreeMap<String, String> =
+            platform_keys(p).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        if !platforms_match(&keys, &t) {
+            continue;
+        }
+        let both = keys.keys().filter(|k| t.contains_key(k.as_str())).count();
+        let loss = keys.len() + t.len() - 2 * both;
+        let better = match best {
+            None => true,
+            Some((l, q)) => loss < l || (loss == l && p.as_str() > q),
+        };
+        if better {
+            best = Some((loss, p));
+        }
+    }
+    best.map(|(_, p)| p)
 }
 
 fn triplet_key(e: &ArtifactEntry) -> String {

@@ -362,6 +362,27 @@ fn a_dependency_on_its_own_jll_is_the_published_jll_not_a_cycle() {
 }
 
 #[test]
+fn a_tagged_platform_gets_its_dependency_built_for_the_matching_platform() {
+    // Yggdrasil's C++ recipes build for `x86_64-linux-gnu-cxx11`; their dependencies list
+    // `x86_64-linux-gnu`, which Pkg selects for the tagged platform.
+    let f = Fixture::new();
+    recipe(&f.root, "Base", "");
+    let top = f.root.join("top/recipe.toml");
+    write(
+        &top,
+        "name = \"Top\"\nversion = \"1.0.0\"\nscript = \"true\"\n\
+         platforms = [\"x86_64-linux-gnu-cxx11\", \"x86_64-linux-musl-cxx11\"]\n\n\
+         [[dependencies]]\nname = \"Base_jll\"\n",
+    );
+    let cfg = DepConfig::default();
+    let plan = resolve_in(&f.root, &cfg, &top, "x86_64-linux-gnu-cxx11").unwrap();
+    assert_eq!(plan.nodes[0].target, "x86_64-linux-gnu");
+    // No platform of Base agrees with musl: an error naming Base's platforms.
+    let msg = resolve_in(&f.root, &cfg, &top, "x86_64-linux-musl-cxx11").unwrap_err().to_string();
+    assert!(msg.contains("does not list the platform x86_64-linux-musl-cxx11"), "{msg}");
+}
+
+#[test]
 fn compat_and_platform_filters_are_applied() {
     let f = Fixture::new();
     recipe(&f.root, "Base", "");
