@@ -172,6 +172,8 @@ pub struct RecipeIndex {
     canon: Mutex<HashMap<PathBuf, PathBuf>>,
     /// [`Resolver::choose`]'s choices by dependency name and compat: (recipe, note).
     choices: Mutex<HashMap<ChoiceKey, (PathBuf, String)>>,
+    /// [`recipe_platform`]'s answers by recipe (canonical path) and target.
+    platforms: Mutex<HashMap<(PathBuf, String), Option<String>>>,
 }
 
 /// A dependency name and its compat, as written by `VersionSpec`'s `Display`.
@@ -314,6 +316,19 @@ impl RecipeIndex {
         let c = path.canonicalize().unwrap_or_else(|_| path.to_owned());
         canon.insert(path.to_owned(), c.clone());
         c
+    }
+
+    /// [`recipe_platform`] of `recipe` (read from `canon`) for `target`, remembered.
+    fn platform_for(&self, canon: &Path, recipe: &Recipe, target: &str) -> Option<String> {
+        if recipe.platforms.iter().any(|p| p == target) {
+            return Some(target.to_owned());
+        }
+        let key = (canon.to_owned(), target.to_owned());
+        let mut known = self.platforms.lock().unwrap_or_else(|e| e.into_inner());
+        known
+            .entry(key)
+            .or_insert_with(|| recipe_platform(&recipe.platforms, target).map(str::to_owned))
+            .clone()
     }
 
     /// The recipes named `name`.
@@ -588,7 +603,7 @@ impl Resolver<'_> {
             }
             // The recipe's platform for `target`, as Pkg selects a JLL's artifact: a job for
             // `x86_64-linux-gnu-cxx11` gets a dependency built for `x86_64-linux-gnu`.
-            let Some(dep_target) = recipe_platform(&recipe.platforms, target) else {
+            let Some(dep_target) = self.index.platform_for(&canon, &recipe, target) else {
                 return Err(invalid(
                     st,
                     format!(
@@ -598,7 +613,6 @@ impl Resolver<'_> {
                     ),
                 ));
             };
-            let dep_target = dep_target.to_owned();
             st.chain.push((id.0.clone(), name.clone()));
             let children = self.resolve_deps(&recipe, &dep_target, st)?;
             st.chain.pop();
