@@ -35,47 +35,96 @@ pub struct Entry {
 }
 
 /// A scanned directory tree: every file, directory and symlink below `root` (the root itself
-/// is not an entry), sorted by relative path (byte order). Each path is stored once (in its
-/// entry), so a tree costs one `Entry` and one path per entry.
+/// is not an entry), sorted by relative path (byte order). Compact: the paths and symlink
+/// targets live back to back in one string and each entry is a 64-byte record, so a tree costs
+/// about 64 bytes plus its path per entry; [`Tree::get`] and [`Tree::iter`] give [`Entry`]
+/// values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tree {
     pub root: PathBuf,
-    entries: Vec<Entry>,
+    /// Paths and symlink targets.
+    names: String,
+    slots: Vec<Slot>,
 }
 
+/// One entry of a [`Tree`], compact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    path: usize,
+    /// File size, or the start of a symlink's target in `names`.
+    aux: u64,
+    path_len: u32,
+    target_len: u32,
+    sha256: [u8; 32],
+    kind: u8,
+    /// `EXECUTABLE`, `HASHED`.
+    flags: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Slot>() <= 64, "a tree entry stays small");
+
+const DIR: u8 = 0;
+const FILE: u8 = 1;
+const SYMLINK: u8 = 2;
+const EXECUTABLE: u8 = 1;
+const HASHED: u8 = 2;
+
 impl Tree {
-    /// A tree of `entries` (sorted here, in place; a path given twice keeps one of its
-    /// entries).
-    pub fn new(root: PathBuf, mut entries: Vec<Entry>) -> Tree {
-        entries.sort_unstable_by(|x, y| x.path.cmp(&y.path));
-        entries.dedup_by(|x, y| x.path == y.path);
-        entries.shrink_to_fit();
-        Tree { root, entries }
-    }
-
-    /// Every entry, sorted by path.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
-    }
-
-    /// The entry of `path`, if any.
-    pub fn get(&self, path: &str) -> Option<&Entry> {
-        self.index_of(path).map(|i| &self.entries[i])
-    }
-
-    /// The position of `path` in [`Tree::entries`], if present.
-    pub fn index_of(&self, path: &str) -> Option<usize> {
-        self.entries.binary_search_by(|e| e.path.as_str().cmp(path)).ok()
-    }
-
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.slots.len()
     }
 
     /// Whether the tree has no entry.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.slots.is_empty()
+    }
+
+    /// The path of entry `i` (entries are sorted by path).
+    pub fn path(&self, i: usize) -> &str {
+        let s = &self.slots[i];
+        &self.names[s.path..s.path + s.path_len as usize]
+    }
+
+    /// Whether entry `i` is a directory.
+    pub fn is_dir(&self, i: usize) -> bool {
+        self.slots[i].kind == DIR
+    }
+
+    /// Entry `i`.
+    pub fn entry(&self, i: usize) -> Entry {
+        let s = &self.slots[i];
+        let kind = match s.kind {
+            DIR => EntryKind::Dir,
+            FILE => EntryKind::File { size: s.aux, executable: s.flags & EXECUTABLE != 0 },
+            _ => {
+                let start = s.aux as usize;
+                EntryKind::Symlink {
+                    target: self.names[start..start + s.target_len as usize].to_owned(),
+                }
+            }
+        };
+        Entry {
+            path: self.path(i).to_owned(),
+            kind,
+            sha256: (s.flags & HASHED != 0).then_some(Sha256(s.sha256)),
+        }
+    }
+
+    /// Every entry, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        (0..self.slots.len()).map(|i| self.entry(i))
+    }
+
+    /// The entry of `path`, if any.
+    pub fn get(&self, path: &str) -> Option<Entry> {
+        self.index_of(path).map(|i| self.entry(i))
+    }
+
+    /// The position of `path` among the entries, if present.
+    pub fn index_of(&self, path: &str) -> Option<usize> {
+        let names = &self.names;
+        self.slots.binary_search_by(|s| names[s.path..s.path + s.path_len as usize].cmp(path)).ok()
     }
 
     /// Absolute path of an entry.
@@ -85,13 +134,7 @@ impl Tree {
 
     /// Total size of all regular files.
     pub fn total_file_bytes(&self) -> u64 {
-        self.entries
-            .iter()
-            .map(|e| match e.kind {
-                EntryKind::File { size, .. } => size,
-                _ => 0,
-            })
-            .sum()
+        self.slots.iter().filter(|s| s.kind == FILE).map(|s| s.aux).sum()
     }
 }
 
@@ -128,30 +171,37 @@ pub fn scan_dir(root: &Path, opts: &ScanOptions) -> Result<Tree> {
     if !meta.is_dir() {
         return Err(Error::Unsupported { path: root.to_owned(), reason: "not a directory".into() });
     }
-    let mut entries = Vec::new();
+    let mut names = String::new();
+    let mut slots = Vec::new();
     let max_depth = opts.max_depth.min(MAX_DEPTH_CAP);
-    walk(root, "", 0, max_depth, opts, &mut entries)?;
-    let stat_and_hash = |e: &mut Entry| -> Result<()> {
+    walk(root, "", 0, max_depth, opts, &mut names, &mut slots)?;
+    let stat_and_hash = |s: &mut Slot| -> Result<()> {
         if opts.cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        if let EntryKind::File { size, executable } = &mut e.kind {
-            let path = root.join(&e.path);
-            if opts.hash_files {
+        if s.kind == FILE {
+            let path = root.join(&names[s.path..s.path + s.path_len as usize]);
+            let m = if opts.hash_files {
                 let (f, m) = dirhash::open_nofollow(&path)?;
-                *size = m.size();
-                *executable = m.permissions().mode() & 0o100 != 0;
-                e.sha256 = Some(sha256_stream(&f, &path, m.size())?);
+                s.sha256 = sha256_stream(&f, &path, m.size())?.0;
+                s.flags |= HASHED;
+                m
             } else {
-                let m = fs::symlink_metadata(&path).map_err(|e| Error::io("stat", &path, e))?;
-                *size = m.size();
-                *executable = m.permissions().mode() & 0o100 != 0;
+                fs::symlink_metadata(&path).map_err(|e| Error::io("stat", &path, e))?
+            };
+            s.aux = m.size();
+            if m.permissions().mode() & 0o100 != 0 {
+                s.flags |= EXECUTABLE;
             }
         }
         Ok(())
     };
-    entries.par_iter_mut().with_min_len(8).try_for_each(stat_and_hash)?;
-    Ok(Tree::new(root.to_owned(), entries))
+    slots.par_iter_mut().with_min_len(8).try_for_each(stat_and_hash)?;
+    let key = |s: &Slot| &names[s.path..s.path + s.path_len as usize];
+    slots.sort_unstable_by(|x, y| key(x).cmp(key(y)));
+    names.shrink_to_fit();
+    slots.shrink_to_fit();
+    Ok(Tree { root: root.to_owned(), names, slots })
 }
 
 fn walk(
@@ -160,10 +210,15 @@ fn walk(
     depth: usize,
     max_depth: usize,
     opts: &ScanOptions,
-    out: &mut Vec<Entry>,
+    names: &mut String,
+    out: &mut Vec<Slot>,
 ) -> Result<()> {
     let max_entries = opts.max_entries;
     let rd = fs::read_dir(dir).map_err(|e| Error::io("list directory", dir, e))?;
+    let too_long = |path: &Path| Error::Unsupported {
+        path: path.to_owned(),
+        reason: "path or symlink target longer than 4 GiB".into(),
+    };
     for ent in rd {
         if opts.cancel.is_cancelled() {
             return Err(Error::Cancelled);
@@ -172,16 +227,6 @@ fn walk(
         let path = ent.path();
         let name =
             ent.file_name().into_string().map_err(|_| Error::NonUtf8 { path: path.clone() })?;
-        // Exactly as long as needed: a tree holds one of these per entry.
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            let mut r = String::with_capacity(prefix.len() + 1 + name.len());
-            r.push_str(prefix);
-            r.push('/');
-            r.push_str(&name);
-            r
-        };
         let ft = ent.file_type().map_err(|e| Error::io("stat", &path, e))?;
         if out.len() as u64 >= max_entries {
             return Err(Error::Unsupported {
@@ -189,25 +234,43 @@ fn walk(
                 reason: format!("more than {max_entries} entries in the tree"),
             });
         }
+        let start = names.len();
+        if !prefix.is_empty() {
+            names.push_str(prefix);
+            names.push('/');
+        }
+        names.push_str(&name);
+        let path_len = u32::try_from(names.len() - start).map_err(|_| too_long(&path))?;
+        let mut slot = Slot {
+            path: start,
+            aux: 0,
+            path_len,
+            target_len: 0,
+            sha256: [0; 32],
+            kind: FILE,
+            flags: 0,
+        };
         if ft.is_symlink() {
             let t = fs::read_link(&path).map_err(|e| Error::io("read symlink", &path, e))?;
             let target = t
                 .into_os_string()
                 .into_string()
                 .map_err(|_| Error::NonUtf8 { path: path.clone() })?;
-            out.push(Entry { path: rel, kind: EntryKind::Symlink { target }, sha256: None });
+            slot.kind = SYMLINK;
+            slot.aux = names.len() as u64;
+            slot.target_len = u32::try_from(target.len()).map_err(|_| too_long(&path))?;
+            names.push_str(&target);
+            out.push(slot);
         } else if ft.is_dir() {
             if depth + 1 > max_depth {
                 return Err(Error::TooDeep { path, max: max_depth });
             }
-            out.push(Entry { path: rel.clone(), kind: EntryKind::Dir, sha256: None });
-            walk(&path, &rel, depth + 1, max_depth, opts, out)?;
+            slot.kind = DIR;
+            out.push(slot);
+            let rel = names[start..start + path_len as usize].to_owned();
+            walk(&path, &rel, depth + 1, max_depth, opts, names, out)?;
         } else if ft.is_file() {
-            out.push(Entry {
-                path: rel,
-                kind: EntryKind::File { size: 0, executable: false },
-                sha256: None,
-            });
+            out.push(slot);
         } else {
             return Err(Error::SpecialFile { path, kind: dirhash::special_kind(&ft) });
         }

@@ -19,7 +19,7 @@ fn entries_kinds_hashes() {
     dir(r, "empty/inner");
     file(r, "ünï.txt", b"u", 0o600);
     let t = scan_dir(r, &ScanOptions::default()).unwrap();
-    let keys: Vec<&str> = t.entries().iter().map(|e| e.path.as_str()).collect();
+    let keys: Vec<&str> = (0..t.len()).map(|i| t.path(i)).collect();
     assert_eq!(
         keys,
         [
@@ -49,15 +49,13 @@ fn entries_kinds_hashes() {
     assert_eq!(t.get("dirlink").unwrap().kind, EntryKind::Symlink { target: "lib".into() });
     assert_eq!(t.get("empty/inner").unwrap().kind, EntryKind::Dir);
     assert_eq!(t.get("ünï.txt").unwrap().kind, EntryKind::File { size: 1, executable: false });
-    assert!(
-        t.entries().iter().all(|e| e.sha256.is_some() == matches!(e.kind, EntryKind::File { .. }))
-    );
+    assert!(t.iter().all(|e| e.sha256.is_some() == matches!(e.kind, EntryKind::File { .. })));
     assert_eq!(t.total_file_bytes(), 10 + 1_000_000 + 1);
     // Symlinked directories are not followed.
     assert!(t.get("dirlink/libx.so.1").is_none());
 
     let no_hash = scan_dir(r, &ScanOptions { hash_files: false, ..Default::default() }).unwrap();
-    assert!(no_hash.entries().iter().all(|e| e.sha256.is_none()));
+    assert!(no_hash.iter().all(|e| e.sha256.is_none()));
     assert_eq!(
         no_hash.get("bin/tool").unwrap().kind,
         EntryKind::File { size: 10, executable: true }

@@ -54,22 +54,20 @@ const NONEMPTY: u8 = 4;
 /// One flag byte per entry of `t`: dropped by a rule (or not a path at all), or a directory
 /// without files when the normalizer ignores those. Nothing is recorded here.
 fn exclusions(t: &Tree, n: &Normalizer) -> Vec<u8> {
-    let entries = t.entries();
-    let mut flags: Vec<u8> = entries
-        .iter()
-        .map(|e| {
-            let p = e.path.as_str();
+    let mut flags: Vec<u8> = (0..t.len())
+        .map(|i| {
+            let p = t.path(i);
             if p.is_empty() || p == "." || n.dropped_by(p).is_some() { DROPPED } else { 0 }
         })
         .collect();
     if n.ignores_empty_directories() {
         // A directory is empty when no kept file or symlink lies below it (Pkg's
         // `contains_files`); mark the ancestors of each, stopping at one already marked.
-        for i in 0..entries.len() {
-            if flags[i] & DROPPED != 0 || matches!(entries[i].kind, EntryKind::Dir) {
+        for i in 0..t.len() {
+            if flags[i] & DROPPED != 0 || t.is_dir(i) {
                 continue;
             }
-            let mut p = entries[i].path.as_str();
+            let mut p = t.path(i);
             while let Some(cut) = p.rfind('/') {
                 p = &p[..cut];
                 if let Some(j) = t.index_of(p) {
@@ -80,8 +78,8 @@ fn exclusions(t: &Tree, n: &Normalizer) -> Vec<u8> {
                 }
             }
         }
-        for (f, e) in flags.iter_mut().zip(entries) {
-            if *f == 0 && matches!(e.kind, EntryKind::Dir) {
+        for (i, f) in flags.iter_mut().enumerate() {
+            if *f == 0 && t.is_dir(i) {
                 *f = EMPTY_DIR;
             }
         }
@@ -98,12 +96,15 @@ struct Side<'t> {
 
 impl<'t> Side<'t> {
     fn peek(&self) -> Option<&'t str> {
-        self.tree.entries().get(self.pos).map(|e| e.path.as_str())
+        (self.pos < self.tree.len()).then(|| self.tree.path(self.pos))
     }
 
     /// The entry of `path` if it is next, with its flags.
-    fn take(&mut self, path: &str) -> Option<(&'t Entry, u8)> {
-        let e = self.tree.entries().get(self.pos).filter(|e| e.path == path)?;
+    fn take(&mut self, path: &str) -> Option<(Entry, u8)> {
+        if self.peek() != Some(path) {
+            return None;
+        }
+        let e = self.tree.entry(self.pos);
         let f = self.flags[self.pos];
         self.pos += 1;
         Some((e, f))
@@ -111,8 +112,8 @@ impl<'t> Side<'t> {
 }
 
 /// The entry of a side, unless it is left out.
-fn kept(t: Option<(&Entry, u8)>) -> Option<&Entry> {
-    t.filter(|t| t.1 & (DROPPED | EMPTY_DIR) == 0).map(|t| t.0)
+fn kept(t: &Option<(Entry, u8)>) -> Option<&Entry> {
+    t.as_ref().filter(|t| t.1 & (DROPPED | EMPTY_DIR) == 0).map(|t| &t.0)
 }
 
 /// The header side of the merge (tarball inputs).
@@ -210,7 +211,7 @@ pub fn compare_trees(
             Some(h) => (h.ca.take(path).map(<[u32]>::to_vec), h.cb.take(path).map(<[u32]>::to_vec)),
             None => (None, None),
         };
-        let flags = ta.map_or(0, |t| t.1) | tb.map_or(0, |t| t.1);
+        let flags = ta.as_ref().map_or(0, |t| t.1) | tb.as_ref().map_or(0, |t| t.1);
         if flags & DROPPED != 0
             && let Some(rule) = normalizer.dropped_by(path)
         {
@@ -219,7 +220,7 @@ pub fn compare_trees(
         if flags & EMPTY_DIR != 0 {
             record(EMPTY_DIRECTORIES, path);
         }
-        let (x, y) = (kept(ta), kept(tb));
+        let (x, y) = (kept(&ta), kept(&tb));
 
         let (mut hx, mut hy) = (None, None);
         if let Some(h) = headers.as_mut() {
