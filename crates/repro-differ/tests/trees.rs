@@ -141,13 +141,10 @@ fn parallel_decompression_shares_one_memory_budget() {
     let r = compare_trees(&ta, &tb, &n, &opts, None, &null_sink());
     assert_eq!(r.summary.differs, 6);
     assert!(budget.memory_peak() <= 8 << 20, "peak {}", budget.memory_peak());
-    // Each pair needs 2 × 3 MiB decompressed: some fit, and none is called identical.
+    // Each pair needs 2 × 3 MiB decompressed, and none is called identical. Whether any pair
+    // fits depends on how the parallel comparisons' reservations interleave (all of them can
+    // fall back to comparing the compressed bytes), so that is not asserted here.
     assert!(r.files.iter().all(|f| f.status == Status::Differs));
-    assert!(
-        r.files.iter().any(|f| f.format.as_deref().is_some_and(|s| s.starts_with("gzip+"))),
-        "{:?}",
-        r.files.iter().map(|f| (&f.format, &f.error)).collect::<Vec<_>>()
-    );
 }
 
 /// A tree with more differing paths than the report lists keeps exact counts.
