@@ -29,3 +29,33 @@ if [ -d "$musl" ]; then
     done
     [ -e "$musl/asm" ] || ln -s ../x86_64-linux-gnu/asm "$musl/asm"
 fi
+# The build machine's compiler (HOSTCC, CC_FOR_BUILD: x86_64-linux-gnu-gcc) looks for `as` and
+# `ld` in its tool directory /usr/x86_64-linux-gnu/bin before PATH. Debian's native binutils do
+# not fill it, so in a cross build the host compiler ran the first `as` on PATH: the target's
+# wrapper (aarch64 `as: unrecognized option '--64'`). Link the native binutils there, as Debian's
+# cross binutils do for their triplets. Images whose targets all use the native binutils (musl)
+# need none.
+cross_binutils=0
+for f in "$root"/usr/bin/*-as; do
+    case "$(basename "$f")" in
+        x86_64-linux-gnu-as) ;;
+        *) [ -e "$f" ] && cross_binutils=1 ;;
+    esac
+done
+if [ "$cross_binutils" = 1 ]; then
+    tooldir="$root/usr/x86_64-linux-gnu/bin"
+    mkdir -p "$tooldir"
+    chmod 0755 "$root/usr/x86_64-linux-gnu" "$tooldir"
+    for t in ar as ld ld.bfd ld.gold nm objcopy objdump ranlib readelf strip; do
+        if [ -e "$root/usr/bin/x86_64-linux-gnu-$t" ] && [ ! -e "$tooldir/$t" ]; then
+            ln -s "../../bin/x86_64-linux-gnu-$t" "$tooldir/$t"
+        fi
+    done
+    # The host compiler assembles with the host's `as` even with a target's `as` first on PATH.
+    printf 'int main(void) { return 0; }\n' > "$root/tmp/repro-host-cc.c"
+    for d in "$root"/opt/bin/*/; do
+        chroot "$root" env PATH="/opt/bin/$(basename "$d"):/usr/bin:/bin" \
+            x86_64-linux-gnu-gcc -o /tmp/repro-host-cc /tmp/repro-host-cc.c
+    done
+    rm -f "$root/tmp/repro-host-cc.c" "$root/tmp/repro-host-cc"
+fi

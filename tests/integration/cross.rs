@@ -4,7 +4,8 @@
 //!   (musl's loader, not glibc's) and the report carries the target's environment;
 //! - the real `recipes/ogg` for a Linux cross target (`aarch64-linux-gnu`) and a Windows target
 //!   (`x86_64-w64-mingw32`) in one check: one verdict per platform, and the products are built
-//!   for the target (ELF machine, PE machine).
+//!   for the target (ELF machine, PE machine);
+//! - a cross build that runs a program built with the host compiler (`CC_FOR_BUILD`).
 
 use std::path::Path;
 
@@ -120,5 +121,44 @@ fn ogg_checks_for_a_linux_cross_and_a_windows_target() {
             let path = keep.join(job["id"].as_str().unwrap()).join(side).join("prefix").join(file);
             assert_eq!(machine(&path), Some(arch), "{}", path.display());
         }
+    }
+}
+
+/// A cross build that compiles and runs a generator with the build machine's compiler
+/// (`CC_FOR_BUILD`), as libgpg-error, libgcrypt and nettle do: the host compiler must assemble
+/// and link with the host's binutils although the target's `as` and `ld` come first on `PATH`
+/// (regression: `as: unrecognized option '--64'` on aarch64, a PE `ld` refusing ELF objects on
+/// Windows). The library it then builds is the target's.
+#[test]
+fn host_compiler_uses_host_binutils_in_cross_builds() {
+    const T: &str = "host_compiler_uses_host_binutils_in_cross_builds";
+    if !family_image_or_skip(T, "linux-cross") || !family_image_or_skip(T, "mingw") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (keep, batch) = (work.path().join("keep"), work.path().join("batch.json"));
+    let out = repro()
+        .arg("check")
+        .arg(repo_root().join("tests/data/cross/hosttool"))
+        .args(["--platform", "all", "--jobs", "2", "--keep"])
+        .arg(&keep)
+        .arg("--json")
+        .arg(&batch)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&batch).unwrap()).unwrap();
+    let jobs = v["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2, "{v:#}");
+    let expected = [
+        ("aarch64-linux-gnu", "lib/libanswer.so", ("elf", 183)),
+        ("x86_64-w64-mingw32", "bin/libanswer.dll", ("pe", 0x8664)),
+    ];
+    for (platform, file, arch) in expected {
+        let job = jobs.iter().find(|j| j["platform"] == platform).unwrap();
+        assert_eq!(job["outcome"], "reproducible", "{job:#}");
+        let path = keep.join(job["id"].as_str().unwrap()).join("control/prefix").join(file);
+        assert_eq!(machine(&path), Some(arch), "{}", path.display());
     }
 }
