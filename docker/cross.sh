@@ -59,3 +59,24 @@ if [ "$cross_binutils" = 1 ]; then
     done
     rm -f "$root/tmp/repro-host-cc.c" "$root/tmp/repro-host-cc"
 fi
+# MinGW: libtool looks for a dependency's import library (`-lssp`, `-lstdc++`, `-lgfortran`) on
+# its own search path, which it takes from `gcc -print-search-dirs` but without the entries
+# Debian's MinGW gcc prints relative to its sysroot (`=/usr/lib/gcc/<target>/12-win32/`), where
+# the compiler's runtime import libraries are. Not finding one, libtool drops the dependency and
+# builds no DLL (opus with LDFLAGS=-lssp). Link them into the target's library directory, which
+# libtool does search; the linker finds the same files either way.
+for d in "$root"/opt/bin/*-mingw32/; do
+    [ -d "$d" ] || continue
+    t="$(basename "$d")"
+    for lib in libssp.dll.a libstdc++.dll.a libgfortran.dll.a libquadmath.dll.a libgomp.dll.a \
+        libatomic.dll.a libgcc_s.a; do
+        f="$(chroot "$root" "/opt/bin/$t/cc" -print-file-name="$lib")"
+        case "$f" in
+            /usr/lib/gcc/*)
+                if [ -e "$root$f" ] && [ ! -e "$root/usr/$t/lib/$lib" ]; then
+                    ln -s "../../${f#/usr/}" "$root/usr/$t/lib/$lib"
+                fi
+                ;;
+        esac
+    done
+done

@@ -128,10 +128,12 @@ fn ogg_checks_for_a_linux_cross_and_a_windows_target() {
 /// (`CC_FOR_BUILD`), as libgpg-error, libgcrypt and nettle do: the host compiler must assemble
 /// and link with the host's binutils although the target's `as` and `ld` come first on `PATH`
 /// (regression: `as: unrecognized option '--64'` on aarch64, a PE `ld` refusing ELF objects on
-/// Windows). The library it then builds is the target's.
+/// Windows). The library it then builds is the target's. And a libtool DLL for Windows that
+/// names a compiler runtime library (`-lssp`, as opus does) is built as a DLL: libtool finds
+/// the runtime's import library (regression: it built a static library only).
 #[test]
-fn host_compiler_uses_host_binutils_in_cross_builds() {
-    const T: &str = "host_compiler_uses_host_binutils_in_cross_builds";
+fn cross_toolchain_quirks_of_real_builds() {
+    const T: &str = "cross_toolchain_quirks_of_real_builds";
     if !family_image_or_skip(T, "linux-cross") || !family_image_or_skip(T, "mingw") {
         return;
     }
@@ -140,6 +142,7 @@ fn host_compiler_uses_host_binutils_in_cross_builds() {
     let out = repro()
         .arg("check")
         .arg(repo_root().join("tests/data/cross/hosttool"))
+        .arg(repo_root().join("tests/data/cross/libtool-deplib"))
         .args(["--platform", "all", "--jobs", "2", "--keep"])
         .arg(&keep)
         .arg("--json")
@@ -150,13 +153,17 @@ fn host_compiler_uses_host_binutils_in_cross_builds() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&batch).unwrap()).unwrap();
     let jobs = v["jobs"].as_array().unwrap();
-    assert_eq!(jobs.len(), 2, "{v:#}");
+    assert_eq!(jobs.len(), 3, "{v:#}");
     let expected = [
-        ("aarch64-linux-gnu", "lib/libanswer.so", ("elf", 183)),
-        ("x86_64-w64-mingw32", "bin/libanswer.dll", ("pe", 0x8664)),
+        ("hosttool", "aarch64-linux-gnu", "lib/libanswer.so", ("elf", 183)),
+        ("hosttool", "x86_64-w64-mingw32", "bin/libanswer.dll", ("pe", 0x8664)),
+        ("ltdeplib", "x86_64-w64-mingw32", "bin/libanswer-0.dll", ("pe", 0x8664)),
     ];
-    for (platform, file, arch) in expected {
-        let job = jobs.iter().find(|j| j["platform"] == platform).unwrap();
+    for (recipe, platform, file, arch) in expected {
+        let job = jobs
+            .iter()
+            .find(|j| j["recipe"] == recipe && j["platform"] == platform)
+            .unwrap_or_else(|| panic!("no job {recipe} {platform}: {v:#}"));
         assert_eq!(job["outcome"], "reproducible", "{job:#}");
         let path = keep.join(job["id"].as_str().unwrap()).join("control/prefix").join(file);
         assert_eq!(machine(&path), Some(arch), "{}", path.display());
