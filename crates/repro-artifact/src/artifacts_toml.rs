@@ -139,7 +139,10 @@ pub enum ArtifactsTomlError {
     /// An entry lacks a key or has a bad value.
     #[error("{origin}: {entry}: {message}")]
     Field { origin: String, entry: String, message: String },
-    /// Reading or writing the file failed.
+    /// Writing the file failed.
+    #[error(transparent)]
+    Write(#[from] crate::Error),
+    /// Reading the file failed.
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -351,7 +354,7 @@ pub fn artifacts_toml_entry(
 
 /// Writes or updates the entry of `name` for `target` in the `Artifacts.toml` at `path`
 /// (created when absent). The file is replaced atomically (temporary file and rename in the
-/// same directory), so a failure leaves the old file intact.
+/// same directory), so a failure leaves the old file intact; a symlink keeps pointing at it.
 pub fn write_artifacts_toml(
     path: &Path,
     name: &str,
@@ -374,14 +377,7 @@ pub fn write_artifacts_toml(
         &packed.sha256,
         url,
     )?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    crate::write_output(path, text.as_bytes())?;
     Ok(())
 }
 
@@ -586,5 +582,20 @@ os = "linux"
             write_artifacts_toml(&path, "Ogg", "x86_64-linux-gnu", &packed(1, 2), None).is_err()
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[[Ogg]]\n");
+    }
+
+    /// Regression: a record kept as a symlink (to a shared records checkout) was replaced by a
+    /// regular file on update; the link now keeps pointing at the updated file.
+    #[test]
+    fn a_symlinked_record_is_updated_through_the_link() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("records.toml");
+        let link = d.path().join("Artifacts.toml");
+        write_artifacts_toml(&real, "Ogg", "x86_64-linux-gnu", &packed(1, 2), None).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_artifacts_toml(&link, "Ogg", "aarch64-linux-gnu", &packed(3, 4), None).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        let e = parse_artifacts_toml(&std::fs::read_to_string(&real).unwrap(), "t").unwrap();
+        assert_eq!(e.len(), 2);
     }
 }

@@ -15,6 +15,9 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// An output path names a directory.
+    #[error("cannot write {}: it is a directory; give a file name", path.display())]
+    IsDirectory { path: PathBuf },
     /// A directory tree is nested deeper than allowed.
     #[error("{}: directory nesting deeper than {max} levels; refusing to go further", path.display())]
     TooDeep { path: PathBuf, max: usize },

@@ -19,6 +19,7 @@ mod dirhash;
 mod error;
 mod gittree;
 mod hashes;
+mod output;
 mod pack;
 mod pgzip;
 mod scan;
@@ -40,6 +41,7 @@ pub use dirhash::{
 };
 pub use error::{Error, Result};
 pub use hashes::{GitTreeHash, Sha256, sha256_file};
+pub use output::{OutputFile, write_output};
 pub use pack::{
     DEFAULT_GZIP_LEVEL, PackOptions, PackedArtifact, pack_dir, pack_dir_with,
     write_deterministic_tar,

@@ -20,6 +20,7 @@ use crate::dirhash::{self, DEFAULT_MAX_DEPTH, MAX_DEPTH_CAP};
 use crate::error::{Error, Result};
 use crate::gittree::{self, BlobHasher, Flavour, Node};
 use crate::hashes::{GitTreeHash, Sha256};
+use crate::output::OutputFile;
 use crate::pgzip::ParGzWriter;
 
 /// A packed artifact tarball.
@@ -73,30 +74,21 @@ pub fn pack_dir_with<F: Fn(&str) -> bool>(
     opts: &PackOptions,
 ) -> Result<PackedArtifact> {
     let entries = collect(src, &include, opts.max_depth)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".repro-pack-")
-        .tempfile_in(&parent)
-        .map_err(|e| Error::io("create a temporary file in", &parent, e))?;
-    let file = tmp.as_file().try_clone().map_err(|e| Error::io("write", tmp.path(), e))?;
+    let output = OutputFile::create(out, ".repro-pack-")?;
+    let file = output.file().try_clone().map_err(|e| Error::io("write", output.path(), e))?;
     let counting = HashingWriter {
         inner: io::BufWriter::with_capacity(1 << 20, file),
         sha: sha2::Sha256::new(),
         n: 0,
     };
     let gz = ParGzWriter::new(counting, opts.level.min(9))
-        .map_err(|e| Error::io("write", tmp.path(), e))?;
-    let (gz, tree) = write_tar(src, &entries, gz).map_err(|e| relabel(e, tmp.path(), out))?;
+        .map_err(|e| Error::io("write", output.path(), e))?;
+    let (gz, tree) = write_tar(src, &entries, gz).map_err(|e| relabel(e, output.path(), out))?;
     let counting = gz.finish().map_err(|e| Error::io("write", out, e))?;
     let HashingWriter { inner, sha, n } = counting;
     let file = inner.into_inner().map_err(|e| Error::io("write", out, e.into_error()))?;
     drop(file);
-    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
-        .map_err(|e| Error::io("set permissions of", tmp.path(), e))?;
-    tmp.persist(out).map_err(|e| Error::io("rename into place", out, e.error))?;
+    output.commit(0o644)?;
     Ok(PackedArtifact {
         path: out.to_owned(),
         sha256: Sha256(sha.finalize().into()),

@@ -107,11 +107,11 @@ impl ImageLock {
         )
     }
 
-    /// Writes the lock to `path`.
+    /// Writes the lock to `path`, whole or not at all.
     pub fn save(&self, path: &Path) -> Result<(), SandboxError> {
-        let tmp = path.with_extension("lock.tmp");
-        std::fs::write(&tmp, self.to_toml()).map_err(SandboxError::io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(SandboxError::io(path))
+        repro_artifact::write_output(path, self.to_toml().as_bytes()).map_err(|e| {
+            SandboxError::Io { path: path.to_owned(), source: std::io::Error::other(e) }
+        })
     }
 
     /// The family name (`native` for the base image).

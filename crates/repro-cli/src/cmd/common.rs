@@ -117,13 +117,10 @@ impl ReportOutput {
     }
 }
 
-/// Writes `bytes` to `path`, or to stdout for `-`. Regular files are written whole through a
-/// temporary file and renamed, so a failure never leaves half a report; a symlink is followed, so
-/// the file it names is replaced, not the link. Anything else that exists (`/dev/null`, a FIFO,
-/// `/dev/stdout`, a process substitution) is written into as it is: renaming over it would
-/// replace a device node with a regular file.
+/// Writes `bytes` to `path`, or to stdout for `-`: whole through a temporary file and a rename
+/// for regular files (a symlink is followed), into the file as it is for `/dev/null`, FIFOs and
+/// the like; a directory is refused (see [`repro_artifact::OutputFile`]).
 pub(crate) fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context;
     use std::io::Write;
     if path == std::path::Path::new("-") {
         let mut out = std::io::stdout().lock();
@@ -131,83 +128,6 @@ pub(crate) fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<
         out.flush()?;
         return Ok(());
     }
-    let cannot = || format!("cannot write {}", path.display());
-    let mut path = path.to_owned();
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_dir() => {
-            anyhow::bail!("cannot write {}: it is a directory; give a file name", path.display())
-        }
-        Ok(m) if !m.is_file() => {
-            let mut f = std::fs::OpenOptions::new().write(true).open(&path).with_context(cannot)?;
-            f.write_all(bytes).with_context(cannot)?;
-            f.flush().with_context(cannot)?;
-            return Ok(());
-        }
-        Ok(_) if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) => {
-            path = std::fs::canonicalize(&path).with_context(cannot)?;
-        }
-        _ => {}
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).with_context(cannot)?;
-    tmp.write_all(bytes).with_context(cannot)?;
-    tmp.persist(&path).with_context(cannot)?;
+    repro_artifact::write_output(path, bytes)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::write_out;
-    use std::os::unix::fs::FileTypeExt;
-
-    /// Regression: `--json /dev/null` replaced /dev/null with a regular file of mode 0600 (the
-    /// report was written to a temporary file and renamed over the device). A FIFO stands in for
-    /// the device node, which a test cannot create without root.
-    #[test]
-    fn a_fifo_is_written_into_not_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("report.fifo");
-        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        // Held open read-write: opening the FIFO for writing does not block, and the report
-        // (smaller than a pipe's buffer) waits in it.
-        let mut reader = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
-        write_out(&fifo, b"{\"verdict\":\"reproducible\"}").unwrap();
-        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
-        let mut got = vec![0; 64];
-        let n = std::io::Read::read(&mut reader, &mut got).unwrap();
-        assert_eq!(&got[..n], b"{\"verdict\":\"reproducible\"}");
-    }
-
-    #[test]
-    fn a_symlink_keeps_pointing_at_the_replaced_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("real.json");
-        let link = dir.path().join("link.json");
-        std::fs::write(&target, b"old").unwrap();
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-        write_out(&link, b"new").unwrap();
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-        assert_eq!(std::fs::read(&target).unwrap(), b"new");
-    }
-
-    #[test]
-    fn a_directory_is_refused_with_its_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = write_out(dir.path(), b"x").unwrap_err().to_string();
-        assert!(err.contains("is a directory"), "{err}");
-        assert!(err.contains(&dir.path().display().to_string()), "{err}");
-    }
-
-    #[test]
-    fn a_regular_file_is_replaced_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("out.json");
-        std::fs::write(&f, b"a much longer old content").unwrap();
-        write_out(&f, b"short").unwrap();
-        assert_eq!(std::fs::read(&f).unwrap(), b"short");
-    }
 }

@@ -113,7 +113,7 @@ fn yggdrasil(
         }
     }
     if let Some(o) = &output {
-        std::fs::write(o, &result.toml).with_context(|| format!("cannot write {}", o.display()))?;
+        super::common::write_out(o, result.toml.as_bytes())?;
         if !ctx.quiet && !json {
             eprintln!(
                 "wrote {} ({} warning{})",
