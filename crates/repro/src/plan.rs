@@ -156,8 +156,6 @@ impl Plan {
         let resolver = Resolver { index: &index, config, sink: &quiet };
         let canons: Vec<PathBuf> = jobs.iter().map(|j| index.canonical(&j.recipe_path)).collect();
         let mut unresolved = Vec::new();
-        let mut notes: Vec<String> = Vec::new();
-        let mut noted: std::collections::HashSet<String> = Default::default();
         let mut plans: Vec<Option<DepPlan>> = Vec::with_capacity(jobs.len());
         for j in &jobs {
             let Some(recipe) = &j.recipe else {
@@ -169,14 +167,7 @@ impl Plan {
                 continue;
             }
             match resolver.resolve(recipe, &j.job.platform) {
-                Ok(p) => {
-                    for n in &p.notes {
-                        if noted.insert(n.clone()) {
-                            notes.push(n.clone());
-                        }
-                    }
-                    plans.push(Some(p));
-                }
+                Ok(p) => plans.push(Some(p)),
                 // A cycle too: the plan goes on, and that job's check reports it.
                 Err(e) => {
                     unresolved.push((j.job.id.clone(), e.to_string()));
@@ -210,6 +201,14 @@ impl Plan {
                 kept_jobs.push(j);
                 kept_plans.push(p);
                 kept_canons.push(c);
+            }
+        }
+        // The choices noted are those of the jobs planned (not of jobs --changed left out).
+        let mut notes: Vec<String> = Vec::new();
+        let mut noted: std::collections::HashSet<&str> = Default::default();
+        for n in kept_plans.iter().flatten().flat_map(|p| &p.notes) {
+            if noted.insert(n) {
+                notes.push(n.clone());
             }
         }
         if changed.is_some() {

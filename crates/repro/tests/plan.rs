@@ -264,6 +264,21 @@ fn versions_of_one_name_and_a_recipes_own_jll_resolve_and_are_noted() {
     let notes = plan.notes.join("\n");
     assert!(notes.contains("Ncurses_jll is Ncurses's own published JLL"), "{notes}");
     assert!(notes.contains("2 recipes are named Zlib") && notes.contains("chose 1.3.1"), "{notes}");
+
+    // --changed selecting Solo (and TopZ, which needs it; neither needs Zlib or Ncurses): the
+    // plan notes only the choices of
+    // the jobs it keeps (regression: Ncurses' Zlib choice was noted for an unselected job).
+    recipe_in(&r, "S/Solo", "Solo", "1.0.0", "");
+    recipe_in(&r, "T/TopZ", "TopZ", "1.0.0", "[[dependencies]]\nname = \"Solo_jll\"\n");
+    let found = find_recipes(std::slice::from_ref(&r)).unwrap();
+    let jobs = plan_jobs(&found, &["all".to_owned()]);
+    let changed: BTreeSet<PathBuf> =
+        [r.join("S/Solo/recipe.toml").canonicalize().unwrap()].into_iter().collect();
+    let config = DepConfig { recipe_dirs: vec![r.clone()], ..DepConfig::default() };
+    let plan = Plan::new(jobs, &config, Some(&changed), &repro_events::null_sink()).unwrap();
+    assert!(plan.jobs.iter().all(|j| ["Solo", "TopZ"].contains(&j.job.job.recipe.as_str())));
+    assert!(!plan.jobs.is_empty());
+    assert!(plan.notes.is_empty(), "{:?}", plan.notes);
 }
 
 #[test]
