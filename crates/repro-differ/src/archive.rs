@@ -68,7 +68,7 @@ fn decompress<'c>(
                 ctx.limits.max_decompressed_bytes
             ));
         }
-        if !guard.grow(n as u64) {
+        if !guard.grow(n as u64 - ctx.take_prepaid(n as u64)) {
             ctx.truncate(
                 "max_memory_bytes",
                 format!(

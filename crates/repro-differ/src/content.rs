@@ -29,6 +29,9 @@ pub(crate) struct Ctx<'a> {
     pub errors: RefCell<Vec<String>>,
     /// Approximate bytes of detail output produced so far for this file.
     pub output: Cell<usize>,
+    /// Memory reserved in advance for decompressing this pair (what the files declare), held
+    /// by the caller's guard for the whole comparison; decompression draws on it first.
+    pub prepaid: Cell<u64>,
 }
 
 impl<'a> Ctx<'a> {
@@ -47,6 +50,7 @@ impl<'a> Ctx<'a> {
             truncated: RefCell::new(Vec::new()),
             errors: RefCell::new(Vec::new()),
             output: Cell::new(0),
+            prepaid: Cell::new(0),
         }
     }
 
@@ -74,6 +78,15 @@ impl<'a> Ctx<'a> {
     pub(crate) fn charge_decompressed(&self, n: u64) -> bool {
         let used = self.decompressed.fetch_add(n, Ordering::Relaxed).saturating_add(n);
         used <= self.limits.max_decompressed_bytes && self.budget.charge_bytes(n).is_ok()
+    }
+
+    /// Take up to `n` bytes of the memory reserved in advance ([`Ctx::prepaid`]); returns how
+    /// many were taken.
+    pub(crate) fn take_prepaid(&self, n: u64) -> u64 {
+        let p = self.prepaid.get();
+        let t = p.min(n);
+        self.prepaid.set(p - t);
+        t
     }
 
     /// Reserve `n` bytes of the run's memory budget (none left: `None`).

@@ -16,6 +16,7 @@
 mod archive;
 mod binary;
 mod content;
+mod declared;
 mod detect;
 mod elf;
 mod hints;

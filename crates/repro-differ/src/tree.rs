@@ -491,9 +491,23 @@ pub(crate) fn compare_file_pair(
     ctx.date_window = opts.date_window;
     let size = |p: &Path| fs::metadata(p).map(|m| m.len());
     let sizes = (size(pa), size(pb));
+    // All or nothing per pair: the files' bytes and what they declare they decompress to
+    // (gzip, zstd, xz) are reserved at once, waiting while other comparisons hold the memory,
+    // so parallel pairs do not each take part of the budget and all fall back to comparing
+    // compressed bytes. A declaration too big for the budget reserves only the files' bytes.
     let memory = match &sizes {
         (Ok(sa), Ok(sb)) if (*sa).max(*sb) <= limits.max_in_memory_bytes => {
-            reserve_waiting(budget, sa + sb)
+            let declared = [pa, pb]
+                .iter()
+                .map(|p| crate::declared::declared_size(p).unwrap_or(0))
+                .fold(0u64, u64::saturating_add);
+            let whole = (sa + sb).saturating_add(declared);
+            if declared > 0 && whole <= budget.limits().max_memory {
+                ctx.prepaid.set(declared);
+                reserve_waiting(budget, whole)
+            } else {
+                reserve_waiting(budget, sa + sb)
+            }
         }
         _ => None,
     };
