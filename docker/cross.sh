@@ -65,9 +65,13 @@ fi
 # the compiler's runtime import libraries are. Not finding one, libtool drops the dependency and
 # builds no DLL (opus with LDFLAGS=-lssp). Link them into the target's library directory, which
 # libtool does search; the linker finds the same files either way.
+# Also give the target's library directory a pkgconfig/ directory, as a sysroot has:
+# libgpg-error's gpgrt-config macro (libgcrypt, libassuan, gnupg) looks for the dependency's
+# gpg-error.pc only next to the compiler's library directories that have one, and found none.
 for d in "$root"/opt/bin/*-mingw32/; do
     [ -d "$d" ] || continue
     t="$(basename "$d")"
+    install -d -m 0755 "$root/usr/$t/lib/pkgconfig"
     for lib in libssp.dll.a libstdc++.dll.a libgfortran.dll.a libquadmath.dll.a libgomp.dll.a \
         libatomic.dll.a libgcc_s.a; do
         f="$(chroot "$root" "/opt/bin/$t/cc" -print-file-name="$lib")"
