@@ -39,6 +39,14 @@ impl Platform {
         self
     }
 
+    /// Pkg's `platforms_match`: the same arch and OS, and the same value for every tag both
+    /// platforms have.
+    pub(crate) fn matches(&self, other: &Platform) -> bool {
+        self.arch == other.arch
+            && self.os == other.os
+            && self.tags.iter().all(|(k, v)| other.tags.get(k).is_none_or(|w| w == v))
+    }
+
     pub(crate) fn tag(&self, key: &str) -> Option<&str> {
         self.tags.get(key).map(String::as_str)
     }

@@ -641,3 +641,85 @@ fn fifos_are_refused_before_opening() {
     let e = import_yggdrasil(&main, &opts).unwrap_err().to_string();
     assert!(e.contains("not a regular file"), "{e}");
 }
+
+#[test]
+fn build_tarballs_per_platform_in_a_loop_imports_every_platform() {
+    let r = import("per_platform/Libbar@1.2/build_tarballs.jl");
+    let rec = &r.recipe;
+    assert_eq!((rec.name.as_str(), rec.version.to_string()), ("Libbar", "1.2.0".to_owned()));
+    // Every call's platform, in the order of the calls.
+    let mut expected = Vec::new();
+    for base in platform::supported_platforms() {
+        if base.arch == "x86_64" || base.arch == "aarch64" {
+            for p in platform::expand_gfortran_versions(vec![base]) {
+                expected.push(p.triplet());
+            }
+        }
+    }
+    assert!(expected.len() > 20, "{expected:?}");
+    assert_eq!(rec.platforms, expected);
+    assert!(rec.platforms[0].ends_with("-libgfortran3"), "{:?}", rec.platforms);
+    // The products every call names; the others are left out with a note.
+    let vars: Vec<&str> = rec
+        .products
+        .iter()
+        .map(|p| match p {
+            Product::Library { variable, .. }
+            | Product::Executable { variable, .. }
+            | Product::File { variable, .. } => variable.as_str(),
+        })
+        .collect();
+    assert_eq!(vars, ["libbar", "libgfortran"]);
+    assert!(
+        r.notes.iter().any(|n| n.contains("`libquadmath` is not named by every")),
+        "{:?}",
+        r.notes
+    );
+    // The Linux calls' dependency applies to the Linux platforms only.
+    assert_eq!(rec.dependencies.len(), 1);
+    let linux: Vec<String> = expected.iter().filter(|t| t.contains("-linux-")).cloned().collect();
+    assert_eq!(rec.dependencies[0].name.as_deref(), Some("Zlib_jll"));
+    assert_eq!(rec.dependencies[0].platforms.as_ref(), Some(&linux));
+    // One warning for the call in the loop: the first call's script and sources are used.
+    assert_eq!(r.warnings.len(), 2, "{:#?}", warnings(&r));
+    assert!(has_warning(
+        &r,
+        32,
+        "its platforms are added, built with the first call's script and sources"
+    ));
+    assert!(has_warning(&r, 32, "the recipe keeps the products every call names"));
+    assert!(rec.script.starts_with("TRIPLET=x86_64-linux-gnu-libgfortran3\n"), "{}", rec.script);
+}
+
+#[test]
+fn build_tarballs_per_platform_group_restricts_each_calls_dependencies() {
+    let main = "name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nproducts = [LibraryProduct(\"liba\", :liba)]\nunix = filter(!Sys.iswindows, supported_platforms())\nwin = filter(Sys.iswindows, supported_platforms())\ncommon = [Dependency(\"Zlib_jll\"), Dependency(\"Ogg_jll\"; platforms=filter(Sys.islinux, supported_platforms()))]\nbuild_tarballs(ARGS, name, version, sources, script, unix, products, [common; Dependency(\"Unix_jll\")])\nbuild_tarballs(ARGS, name, version, sources, script, win, products, [common; BuildDependency(\"Win_jll\")])\nbuild_tarballs(ARGS, name, v\"2.0.0\", sources, script, win, products, [])\n";
+    let r = import_src(main, &[]).unwrap();
+    let rec = &r.recipe;
+    let all: Vec<String> = platform::supported_platforms().iter().map(|p| p.triplet()).collect();
+    let (unix, win): (Vec<String>, Vec<String>) =
+        all.iter().cloned().partition(|t| !t.contains("mingw"));
+    assert_eq!(rec.platforms, [unix.clone(), win.clone()].concat());
+    let deps: Vec<(&str, Option<&Vec<String>>)> = rec
+        .dependencies
+        .iter()
+        .map(|d| (d.name.as_deref().unwrap(), d.platforms.as_ref()))
+        .collect();
+    let linux: Vec<String> = all.iter().filter(|t| t.contains("-linux-")).cloned().collect();
+    assert_eq!(
+        deps,
+        [
+            ("Zlib_jll", None),
+            ("Ogg_jll", Some(&linux)),
+            ("Unix_jll", Some(&unix)),
+            ("Win_jll", Some(&win))
+        ]
+    );
+    // Same script, sources and products: nothing to warn about but the call of another version.
+    assert_eq!(r.warnings.len(), 1, "{:#?}", warnings(&r));
+    assert!(has_warning(
+        &r,
+        11,
+        "another `build_tarballs` call (of another name or version); only the first one is imported"
+    ));
+}

@@ -121,13 +121,201 @@ impl Interp {
             }
             None => {}
         }
-        if !self.build_calls.is_empty() {
-            self.warn_at(e, "another `build_tarballs` call; only the first one is imported".into());
+        if let Some(first) = self.build_calls.first_mut() {
+            // BinaryBuilder builds each call's platforms; calls of one name and version (per
+            // platform group, or one per platform in a loop) make one package.
+            match merge_build_call(first, &positional) {
+                Ok(merged) => {
+                    let note = "`build_tarballs` is called several times with the same name and version; the recipe has the platforms of every call, and each call's dependencies apply to its platforms".to_owned();
+                    if !self.notes.contains(&note) {
+                        self.notes.push(note);
+                    }
+                    if !merged.differs.is_empty() {
+                        self.warn_at(
+                            e,
+                            format!(
+                                "another `build_tarballs` call for the same name and version: its platforms are added, built with the first call's {} (this call's may differ)",
+                                merged.differs.join(" and ")
+                            ),
+                        );
+                    }
+                    if !merged.dropped_products.is_empty() {
+                        self.warn_at(
+                            e,
+                            "another `build_tarballs` call for the same name and version with other products: the recipe keeps the products every call names".into(),
+                        );
+                    }
+                    for v in merged.dropped_products {
+                        let note = format!(
+                            "product `{v}` is not named by every `build_tarballs` call; it is left out"
+                        );
+                        if !self.notes.contains(&note) {
+                            self.notes.push(note);
+                        }
+                    }
+                }
+                Err(why) => self.warn_at(
+                    e,
+                    format!(
+                        "another `build_tarballs` call ({why}); only the first one is imported"
+                    ),
+                ),
+            }
             return Ok(Value::Nothing);
         }
         self.build_calls.push(BuildCall { loc: e.loc, positional, kwargs });
         Ok(Value::Nothing)
     }
+}
+
+/// What merging a later `build_tarballs` call into the first one left differing.
+struct Merged {
+    /// Parts of the later call the recipe does not take: `script`, `sources`, `products`,
+    /// `dependencies` (when they differ or cannot be compared).
+    differs: Vec<&'static str>,
+    /// Variables of the products that only one of the two calls names.
+    dropped_products: Vec<String>,
+}
+
+/// A list of known platforms (`None` when an entry is not a platform).
+fn known_platforms(v: &Value) -> Option<Vec<Platform>> {
+    match v {
+        Value::Platform(p) => Some(vec![p.clone()]),
+        Value::Vector(xs) | Value::Tuple(xs) => xs
+            .iter()
+            .map(|x| match x {
+                Value::Platform(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn known_list<T>(v: &Value, item: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    match v {
+        Value::Vector(xs) | Value::Tuple(xs) => xs.iter().map(item).collect(),
+        single => item(single).map(|x| vec![x]),
+    }
+}
+
+fn dep_of(v: &Value) -> Option<Rc<DepValue>> {
+    match v {
+        Value::Dep(d) => Some(d.clone()),
+        _ => None,
+    }
+}
+
+/// The platforms of `set` that a dependency applies to (all of them without a `platforms=`
+/// filter, or with one that cannot be evaluated).
+fn dep_platforms(d: &DepValue, set: &[Platform]) -> Vec<Platform> {
+    match d.platforms.as_ref().and_then(known_platforms) {
+        Some(filter) => {
+            set.iter().filter(|p| filter.iter().any(|f| f.matches(p))).cloned().collect()
+        }
+        None => set.to_vec(),
+    }
+}
+
+fn with_platforms(d: &DepValue, ps: Vec<Platform>) -> Value {
+    Value::Dep(Rc::new(DepValue {
+        kind: d.kind.clone(),
+        name: d.name.clone(),
+        platforms: Some(Call::platform_list(ps)),
+        compat: d.compat.clone(),
+        version: d.version.clone(),
+        text: d.text.clone(),
+        loc: d.loc,
+    }))
+}
+
+/// Adds the platforms of a later `build_tarballs` call (`later`: its seven positional
+/// arguments) with the same name and version to `first`. Each call's dependencies are
+/// restricted to that call's platforms; the products become those both calls name. The
+/// first call's script and sources stay (a recipe has one of each). `Err` says why the call
+/// cannot be merged.
+fn merge_build_call(first: &mut BuildCall, later: &[(Value, Loc)]) -> Result<Merged, &'static str> {
+    let (f, l) = (&mut first.positional, later);
+    if f.len() != 7 || l.len() != 7 {
+        return Err("not with the seven positional arguments");
+    }
+    if f[0].0.julia_eq(&l[0].0) != Some(true) || f[1].0.julia_eq(&l[1].0) != Some(true) {
+        return Err("of another name or version");
+    }
+    let Some(mut platforms) = known_platforms(&f[4].0) else {
+        return Err("the platforms of the first call cannot be evaluated");
+    };
+    let Some(theirs) = known_platforms(&l[4].0) else {
+        return Err("its platforms cannot be evaluated");
+    };
+    let mut added: Vec<Platform> = Vec::new();
+    for p in theirs {
+        if !platforms.contains(&p) && !added.contains(&p) {
+            added.push(p);
+        }
+    }
+    if added.is_empty() {
+        return Err("for platforms the first call already has");
+    }
+    let mut merged = Merged { differs: Vec::new(), dropped_products: Vec::new() };
+    if f[3].0.julia_eq(&l[3].0) != Some(true) {
+        merged.differs.push("script");
+    }
+    let source = |v: &Value| match v {
+        Value::Source(s, _) => Some(s.clone()),
+        _ => None,
+    };
+    match (known_list(&f[2].0, source), known_list(&l[2].0, source)) {
+        (Some(a), Some(b)) if a == b => {}
+        _ => merged.differs.push("sources"),
+    }
+    let product = |v: &Value| match v {
+        Value::Product(p) => Some(p.clone()),
+        _ => None,
+    };
+    match (known_list(&f[5].0, product), known_list(&l[5].0, product)) {
+        (Some(a), Some(b)) => {
+            let only_theirs: Vec<Product> = b.iter().filter(|p| !a.contains(p)).cloned().collect();
+            let (kept, dropped): (Vec<_>, Vec<_>) = a.into_iter().partition(|p| b.contains(p));
+            for p in dropped.into_iter().chain(only_theirs) {
+                let (Product::Library { variable, .. }
+                | Product::Executable { variable, .. }
+                | Product::File { variable, .. }) = p;
+                merged.dropped_products.push(variable);
+            }
+            f[5].0 = Value::Vector(kept.into_iter().map(Value::Product).collect());
+        }
+        _ => merged.differs.push("products"),
+    }
+    match (known_list(&f[6].0, dep_of), known_list(&l[6].0, dep_of)) {
+        (Some(mine), Some(theirs)) => {
+            let same = |a: &DepValue, b: &DepValue| a.kind == b.kind && a.name == b.name;
+            let mut deps = Vec::new();
+            for d in &mine {
+                let other = theirs.iter().find(|t| same(d, t));
+                if other.is_none()
+                    || d.platforms.is_some()
+                    || other.is_some_and(|t| t.platforms.is_some())
+                {
+                    let mut ps = dep_platforms(d, &platforms);
+                    if let Some(t) = other {
+                        ps.extend(dep_platforms(t, &added));
+                    }
+                    deps.push(with_platforms(d, ps));
+                } else {
+                    deps.push(Value::Dep(d.clone()));
+                }
+            }
+            for t in theirs.iter().filter(|t| !mine.iter().any(|d| same(d, t))) {
+                deps.push(with_platforms(t, dep_platforms(t, &added)));
+            }
+            f[6].0 = Value::Vector(deps);
+        }
+        _ => merged.differs.push("dependencies"),
+    }
+    platforms.extend(added);
+    f[4].0 = Call::platform_list(platforms);
+    Ok(merged)
 }
 
 impl Call<'_, '_> {

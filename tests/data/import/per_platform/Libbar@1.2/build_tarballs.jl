@@ -1,0 +1,3 @@
+include("../common.jl")
+
+build_libbar(ARGS, v"1.2.0"; extra_static=true)
