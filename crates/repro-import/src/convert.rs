@@ -201,6 +201,12 @@ impl Ctx<'_> {
         let start = Loc { file: 0, line: 1, col: 1, offset: 0 };
         if !self.it.build_calls.is_empty() {
             let call = self.it.build_calls.remove(0);
+            if !call.left_out_products.is_empty() {
+                self.notes.push(format!(
+                    "products not named by every `build_tarballs` call of this name and version are left out: {}",
+                    call.left_out_products.join(", ")
+                ));
+            }
             if call.positional.len() != 7 {
                 return Err(self.unresolved(
                     call.loc,

@@ -139,19 +139,11 @@ impl Interp {
                             ),
                         );
                     }
-                    if !merged.dropped_products.is_empty() {
+                    if merged.products_differ {
                         self.warn_at(
                             e,
                             "another `build_tarballs` call for the same name and version with other products: the recipe keeps the products every call names".into(),
                         );
-                    }
-                    for v in merged.dropped_products {
-                        let note = format!(
-                            "product `{v}` is not named by every `build_tarballs` call; it is left out"
-                        );
-                        if !self.notes.contains(&note) {
-                            self.notes.push(note);
-                        }
                     }
                 }
                 Err(why) => self.warn_at(
@@ -163,7 +155,12 @@ impl Interp {
             }
             return Ok(Value::Nothing);
         }
-        self.build_calls.push(BuildCall { loc: e.loc, positional, kwargs });
+        self.build_calls.push(BuildCall {
+            loc: e.loc,
+            positional,
+            kwargs,
+            left_out_products: Vec::new(),
+        });
         Ok(Value::Nothing)
     }
 }
@@ -173,8 +170,8 @@ struct Merged {
     /// Parts of the later call the recipe does not take: `script`, `sources`, `products`,
     /// `dependencies` (when they differ or cannot be compared).
     differs: Vec<&'static str>,
-    /// Variables of the products that only one of the two calls names.
-    dropped_products: Vec<String>,
+    /// The two calls name different products.
+    products_differ: bool,
 }
 
 /// A list of known platforms (`None` when an entry is not a platform).
@@ -257,7 +254,7 @@ fn merge_build_call(first: &mut BuildCall, later: &[(Value, Loc)]) -> Result<Mer
     if added.is_empty() {
         return Err("for platforms the first call already has");
     }
-    let mut merged = Merged { differs: Vec::new(), dropped_products: Vec::new() };
+    let mut merged = Merged { differs: Vec::new(), products_differ: false };
     if f[3].0.julia_eq(&l[3].0) != Some(true) {
         merged.differs.push("script");
     }
@@ -281,7 +278,10 @@ fn merge_build_call(first: &mut BuildCall, later: &[(Value, Loc)]) -> Result<Mer
                 let (Product::Library { variable, .. }
                 | Product::Executable { variable, .. }
                 | Product::File { variable, .. }) = p;
-                merged.dropped_products.push(variable);
+                merged.products_differ = true;
+                if !first.left_out_products.contains(&variable) {
+                    first.left_out_products.push(variable);
+                }
             }
             f[5].0 = Value::Vector(kept.into_iter().map(Value::Product).collect());
         }

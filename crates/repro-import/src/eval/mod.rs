@@ -61,6 +61,9 @@ pub(crate) struct BuildCall {
     pub(crate) positional: Vec<(Value, Loc)>,
     /// Keyword arguments: name, value and the source text of the value.
     pub(crate) kwargs: Vec<(String, Value, String)>,
+    /// Variables of the products left out because not every call with this name and version
+    /// names them (see `merge_build_call`).
+    pub(crate) left_out_products: Vec<String>,
 }
 
 /// Why `read(path)` gave no text.
