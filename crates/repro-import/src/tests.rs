@@ -693,7 +693,7 @@ fn build_tarballs_per_platform_in_a_loop_imports_every_platform() {
 
 #[test]
 fn build_tarballs_per_platform_group_restricts_each_calls_dependencies() {
-    let main = "name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nproducts = [LibraryProduct(\"liba\", :liba)]\nunix = filter(!Sys.iswindows, supported_platforms())\nwin = filter(Sys.iswindows, supported_platforms())\ncommon = [Dependency(\"Zlib_jll\"), Dependency(\"Ogg_jll\"; platforms=filter(Sys.islinux, supported_platforms()))]\nbuild_tarballs(ARGS, name, version, sources, script, unix, products, [common; Dependency(\"Unix_jll\")])\nbuild_tarballs(ARGS, name, version, sources, script, win, products, [common; BuildDependency(\"Win_jll\")])\nbuild_tarballs(ARGS, name, v\"2.0.0\", sources, script, win, products, [])\n";
+    let main = "name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nproducts = [LibraryProduct(\"liba\", :liba)]\nunix = filter(!Sys.iswindows, supported_platforms())\nwin = filter(Sys.iswindows, supported_platforms())\ncommon = [Dependency(\"Zlib_jll\"), Dependency(\"Ogg_jll\"; platforms=filter(Sys.islinux, supported_platforms()))]\nbuild_tarballs(ARGS, name, version, sources, script, unix, products, [common; Dependency(\"Unix_jll\")])\nbuild_tarballs(ARGS, name, version, sources, script, win, products, [common; BuildDependency(\"Win_jll\")]; preferred_gcc_version=v\"13\")\nbuild_tarballs(ARGS, name, v\"2.0.0\", sources, script, win, products, [])\n";
     let r = import_src(main, &[]).unwrap();
     let rec = &r.recipe;
     let all: Vec<String> = platform::supported_platforms().iter().map(|p| p.triplet()).collect();
@@ -715,6 +715,7 @@ fn build_tarballs_per_platform_group_restricts_each_calls_dependencies() {
             ("Win_jll", Some(&win))
         ]
     );
+    assert!(r.notes.iter().any(|n| n.contains("different keyword arguments")), "{:?}", r.notes);
     // Same script, sources and products: nothing to warn about but the call of another version.
     assert_eq!(r.warnings.len(), 1, "{:#?}", warnings(&r));
     assert!(has_warning(

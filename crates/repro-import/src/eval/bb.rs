@@ -124,10 +124,18 @@ impl Interp {
         if let Some(first) = self.build_calls.first_mut() {
             // BinaryBuilder builds each call's platforms; calls of one name and version (per
             // platform group, or one per platform in a loop) make one package.
+            let kwargs_differ = first.kwargs.len() != kwargs.len()
+                || first.kwargs.iter().zip(&kwargs).any(|((n1, v1, t1), (n2, v2, t2))| {
+                    n1 != n2 || (t1 != t2 && v1.julia_eq(v2) != Some(true))
+                });
             match merge_build_call(first, &positional) {
                 Ok(merged) => {
                     let note = "`build_tarballs` is called several times with the same name and version; the recipe has the platforms of every call, and each call's dependencies apply to its platforms".to_owned();
                     if !self.notes.contains(&note) {
+                        self.notes.push(note);
+                    }
+                    let note = "the `build_tarballs` calls of one name and version have different keyword arguments; the header records the first call's".to_owned();
+                    if kwargs_differ && !self.notes.contains(&note) {
                         self.notes.push(note);
                     }
                     if !merged.differs.is_empty() {
