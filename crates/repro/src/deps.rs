@@ -890,13 +890,40 @@ pub fn applies_to(dep: &Dependency, target: &str) -> bool {
     match &dep.platforms {
         None => true,
         Some(list) => {
-            let t: BTreeMap<_, _> = platform_keys(target).into_iter().collect();
-            list.iter().any(|p| {
-                let keys: BTreeMap<_, _> = platform_keys(p).into_iter().collect();
-                platforms_match(&keys.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), &t)
-            })
+            let t = parsed_keys(target);
+            list.iter().any(|p| keys_match(&parsed_keys(p), &t))
         }
     }
+}
+
+/// A platform triplet's keys (`arch`, `os`, `libc`, tags), as Pkg compares them.
+type Keys = BTreeMap<&'static str, String>;
+
+/// [`platform_keys`] of `p`, remembered per thread: a plan of thousands of jobs asks for the
+/// same few hundred triplets millions of times (bounded: the memo is emptied when full).
+fn parsed_keys(p: &str) -> std::rc::Rc<Keys> {
+    const MAX: usize = 4096;
+    thread_local! {
+        static MEMO: std::cell::RefCell<HashMap<String, std::rc::Rc<Keys>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    MEMO.with(|m| {
+        if let Some(k) = m.borrow().get(p) {
+            return k.clone();
+        }
+        let k = std::rc::Rc::new(platform_keys(p).into_iter().collect::<Keys>());
+        let mut m = m.borrow_mut();
+        if m.len() >= MAX {
+            m.clear();
+        }
+        m.insert(p.to_owned(), k.clone());
+        k
+    })
+}
+
+/// Keys present on both sides agree.
+fn keys_match(entry: &Keys, target: &Keys) -> bool {
+    entry.iter().all(|(k, v)| target.get(k).is_none_or(|t| t == v))
 }
 
 fn platforms_match(
@@ -933,15 +960,14 @@ pub fn recipe_platform<'a>(platforms: &'a [String], target: &str) -> Option<&'a 
     if let Some(p) = platforms.iter().find(|p| *p == target) {
         return Some(p);
     }
-    let t: BTreeMap<&'static str, String> = platform_keys(target).into_iter().collect();
+    let t = parsed_keys(target);
     let mut best: Option<(usize, &str)> = None;
     for p in platforms {
-        let keys: BTreeMap<String, String> =
-            platform_keys(p).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        if !platforms_match(&keys, &t) {
+        let keys = parsed_keys(p);
+        if !keys_match(&keys, &t) {
             continue;
         }
-        let both = keys.keys().filter(|k| t.contains_key(k.as_str())).count();
+        let both = keys.keys().filter(|k| t.contains_key(*k)).count();
         let loss = keys.len() + t.len() - 2 * both;
         let better = match best {
             None => true,

@@ -156,21 +156,25 @@ impl Plan {
         let resolver = Resolver { index: &index, config, sink: &quiet };
         let canons: Vec<PathBuf> = jobs.iter().map(|j| index.canonical(&j.recipe_path)).collect();
         let mut unresolved = Vec::new();
+        // Each job's dependencies resolve on their own (the index remembers what they share):
+        // in parallel, in order.
+        let resolved: Vec<Result<Option<DepPlan>, String>> = jobs
+            .par_iter()
+            .map(|j| match &j.recipe {
+                None => Ok(None),
+                Some(recipe) if recipe.dependencies.is_empty() => Ok(Some(DepPlan::default())),
+                Some(recipe) => {
+                    resolver.resolve(recipe, &j.job.platform).map(Some).map_err(|e| e.to_string())
+                }
+            })
+            .collect();
         let mut plans: Vec<Option<DepPlan>> = Vec::with_capacity(jobs.len());
-        for j in &jobs {
-            let Some(recipe) = &j.recipe else {
-                plans.push(None);
-                continue;
-            };
-            if recipe.dependencies.is_empty() {
-                plans.push(Some(DepPlan::default()));
-                continue;
-            }
-            match resolver.resolve(recipe, &j.job.platform) {
-                Ok(p) => plans.push(Some(p)),
+        for (j, r) in jobs.iter().zip(resolved) {
+            match r {
+                Ok(p) => plans.push(p),
                 // A cycle too: the plan goes on, and that job's check reports it.
                 Err(e) => {
-                    unresolved.push((j.job.id.clone(), e.to_string()));
+                    unresolved.push((j.job.id.clone(), e));
                     plans.push(None);
                 }
             }

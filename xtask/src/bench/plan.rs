@@ -73,7 +73,12 @@ pub(crate) fn run() -> Result<()> {
     let root = crate::test::repo_root();
     let repro = crate::bench::release_repro(&root)?;
     let tarball = corpus_tarball(&root)?;
-    let tmp = std::env::temp_dir().join(format!("repro-bench-plan-{}", std::process::id()));
+    // REPRO_BENCH_PLAN_KEEP=DIR keeps the imported corpus and the pipelines in DIR (to profile
+    // `repro plan` on them afterwards).
+    let keep = std::env::var_os("REPRO_BENCH_PLAN_KEEP").map(PathBuf::from);
+    let tmp = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("repro-bench-plan-{}", std::process::id()))
+    });
     let corpus = tmp.join("yggdrasil");
     let t = Instant::now();
     let (files, imported) = import_corpus(&tarball, &corpus)?;
@@ -137,6 +142,8 @@ pub(crate) fn run() -> Result<()> {
         "\nslowest plan: {worst:.3} s (target: under 1 s) — {}",
         if worst < 1.0 { "met" } else { "NOT met" }
     );
-    let _ = std::fs::remove_dir_all(&tmp);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
     Ok(())
 }
