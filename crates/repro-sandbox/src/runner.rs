@@ -388,12 +388,10 @@ impl DockerRunner {
             host_config: Some(host_config),
             ..Default::default()
         };
-        let created = docker
-            .create_container(None::<CreateContainerOptions>, body)
+        let id = guard
+            .create(body)
             .await
             .map_err(SandboxError::docker(format!("creating the container for build `{label}`")))?;
-        let id = created.id;
-        guard.set(&id);
         phases.push(PhaseTime { phase: "create", duration: t.elapsed() });
 
         // upload
@@ -961,22 +959,48 @@ fn append_tree<W: Write>(
 // Cleanup.
 
 /// Removes its container when told to, or when dropped (then in a spawned task).
+///
+/// The container is created through the guard ([`ContainerGuard::create`]), in a task of its
+/// own: a build cancelled while the daemon is creating its container (the build's future
+/// dropped) cannot lose it, because the task records the id and removal waits for the task.
 pub(crate) struct ContainerGuard {
     docker: Docker,
     id: Arc<Mutex<Option<String>>>,
+    creating: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl ContainerGuard {
     fn new(docker: Docker) -> Self {
-        ContainerGuard { docker, id: Arc::new(Mutex::new(None)) }
+        ContainerGuard { docker, id: Arc::new(Mutex::new(None)), creating: Mutex::new(None) }
     }
 
-    fn set(&self, id: &str) {
-        *self.id.lock().expect("guard") = Some(id.to_owned());
+    /// Creates the container and records its id; returns the id.
+    async fn create(&self, body: ContainerCreateBody) -> Result<String, bollard::errors::Error> {
+        let docker = self.docker.clone();
+        let slot = self.id.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let r = docker.create_container(None::<CreateContainerOptions>, body).await;
+            if let Ok(c) = &r {
+                *slot.lock().expect("guard") = Some(c.id.clone());
+            }
+            let _ = tx.send(r.map(|c| c.id));
+        });
+        *self.creating.lock().expect("guard") = Some(task);
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Err(bollard::errors::Error::IOError {
+                err: std::io::Error::other("the container-creating task ended without an answer"),
+            }),
+        }
     }
 
-    /// Removes the container now (awaited); returns its id.
+    /// Removes the container now (awaited), once a creation under way has ended; returns its id.
     async fn remove(&self) -> Option<String> {
+        let creating = self.creating.lock().expect("guard").take();
+        if let Some(task) = creating {
+            let _ = task.await;
+        }
         let id = self.id.lock().expect("guard").take()?;
         remove_container(&self.docker, &id).await;
         Some(id)
@@ -985,13 +1009,27 @@ impl ContainerGuard {
 
 impl Drop for ContainerGuard {
     fn drop(&mut self) {
-        let Some(id) = self.id.lock().ok().and_then(|mut g| g.take()) else { return };
-        let docker = self.docker.clone();
+        let creating = self.creating.lock().ok().and_then(|mut g| g.take());
+        if creating.is_none() && self.id.lock().map(|g| g.is_none()).unwrap_or(true) {
+            return;
+        }
+        let (docker, slot) = (self.docker.clone(), self.id.clone());
         match tokio::runtime::Handle::try_current() {
             Ok(h) => {
-                h.spawn(async move { remove_container(&docker, &id).await });
+                h.spawn(async move {
+                    if let Some(task) = creating {
+                        let _ = task.await;
+                    }
+                    let id = slot.lock().ok().and_then(|mut g| g.take());
+                    if let Some(id) = id {
+                        remove_container(&docker, &id).await;
+                    }
+                });
             }
-            Err(_) => tracing::warn!("container {id} could not be removed (no runtime)"),
+            Err(_) => {
+                let id = self.id.lock().ok().and_then(|mut g| g.take());
+                tracing::warn!("container {id:?} could not be removed (no runtime)");
+            }
         }
     }
 }

@@ -247,3 +247,40 @@ async fn failures_and_timeouts_leave_no_container() {
     }
     assert_eq!(leftovers(&runner).await, 0);
 }
+
+/// Regression: a build cancelled while the daemon was creating its container left that
+/// container behind (SIGINT 28 ms into `repro check`, found by `random_interrupts_many_runs`):
+/// the cancelled build's future was dropped before the container's id was known. Cancelled
+/// 0–15 ms after creation starts (while the request is on its way to the daemon); nothing may
+/// be left once `run_build` returns, nor appear later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_cancelled_while_its_container_is_created_leaves_none() {
+    const T: &str = "a_build_cancelled_while_its_container_is_created_leaves_none";
+    let Some((runner, image)) = setup(T).await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for i in 0..16u64 {
+        let label = format!("cancelled-{i}");
+        let out = tmp.path().join(&label);
+        let s = spec(&image, &label, "sleep 300", BuildEnv::default(), &src, &out);
+        let token = s.cancel.clone();
+        let sink: repro_events::Sink = std::sync::Arc::new(move |e: repro_events::Event| {
+            if matches!(&e, repro_events::Event::BuildPhase { phase, .. } if phase == "create") {
+                let token = token.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(i));
+                    token.cancel();
+                });
+            }
+        });
+        let r = runner.run_build(&s, sink).await;
+        assert!(matches!(r, Err(SandboxError::Interrupted { .. })), "run {i}: {r:?}");
+        assert_eq!(leftovers(&runner).await, 0, "run {i} left its container");
+    }
+    // A creation request still on its way when the build gave up lands later: look again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(leftovers(&runner).await, 0, "containers created after their builds ended");
+}
