@@ -76,21 +76,17 @@ fn machine(path: &Path) -> Option<(&'static str, u16)> {
     None
 }
 
-#[test]
-fn ogg_checks_for_a_linux_cross_and_a_windows_target() {
-    const T: &str = "ogg_checks_for_a_linux_cross_and_a_windows_target";
-    if !family_image_or_skip(T, "linux-cross") || !family_image_or_skip(T, "mingw") {
-        return;
-    }
-    let Some(dir) = crate::real::recipe_or_skip(T, "ogg") else { return };
+/// Runs `repro check ARGS... --jobs 2` with a private source cache, keeping the builds and
+/// writing the batch report; asserts exit 0 and returns the work directory (kept alive), the
+/// kept builds' directory and the batch report.
+fn check_batch<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+) -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
     let work = tempfile::tempdir().unwrap();
     let (keep, batch) = (work.path().join("keep"), work.path().join("batch.json"));
     let out = repro()
         .arg("check")
-        .arg(&dir)
-        .args(["--platform", "aarch64-linux-gnu", "--platform", "x86_64-w64-mingw32"])
-        .arg("--mirror")
-        .arg(crate::real::mirror_dir())
+        .args(args)
         .arg("--cache")
         .arg(work.path().join("cache"))
         .args(["--jobs", "2", "--keep"])
@@ -101,7 +97,27 @@ fn ogg_checks_for_a_linux_cross_and_a_windows_target() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&batch).unwrap()).unwrap();
+    let v = serde_json::from_slice(&std::fs::read(&batch).unwrap()).unwrap();
+    (work, keep, v)
+}
+
+#[test]
+fn ogg_checks_for_a_linux_cross_and_a_windows_target() {
+    const T: &str = "ogg_checks_for_a_linux_cross_and_a_windows_target";
+    if !family_image_or_skip(T, "linux-cross") || !family_image_or_skip(T, "mingw") {
+        return;
+    }
+    let Some(dir) = crate::real::recipe_or_skip(T, "ogg") else { return };
+    let mirror = crate::real::mirror_dir();
+    let (_work, keep, v) = check_batch(&[
+        dir.as_os_str(),
+        "--platform".as_ref(),
+        "aarch64-linux-gnu".as_ref(),
+        "--platform".as_ref(),
+        "x86_64-w64-mingw32".as_ref(),
+        "--mirror".as_ref(),
+        mirror.as_os_str(),
+    ]);
     let jobs = v["jobs"].as_array().unwrap();
     let mut platforms: Vec<&str> = jobs.iter().map(|j| j["platform"].as_str().unwrap()).collect();
     platforms.sort_unstable();
@@ -137,21 +153,12 @@ fn cross_toolchain_quirks_of_real_builds() {
     if !family_image_or_skip(T, "linux-cross") || !family_image_or_skip(T, "mingw") {
         return;
     }
-    let work = tempfile::tempdir().unwrap();
-    let (keep, batch) = (work.path().join("keep"), work.path().join("batch.json"));
-    let out = repro()
-        .arg("check")
-        .arg(repo_root().join("tests/data/cross/hosttool"))
-        .arg(repo_root().join("tests/data/cross/libtool-deplib"))
-        .args(["--platform", "all", "--jobs", "2", "--keep"])
-        .arg(&keep)
-        .arg("--json")
-        .arg(&batch)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&batch).unwrap()).unwrap();
+    let (_work, keep, v) = check_batch(&[
+        repo_root().join("tests/data/cross/hosttool").into_os_string(),
+        repo_root().join("tests/data/cross/libtool-deplib").into_os_string(),
+        "--platform".into(),
+        "all".into(),
+    ]);
     let jobs = v["jobs"].as_array().unwrap();
     assert_eq!(jobs.len(), 3, "{v:#}");
     let expected = [

@@ -15,9 +15,9 @@ const TAIL: u64 = 64 * 1024;
 pub(crate) fn declared_size(path: &Path) -> Option<u64> {
     let mut f = File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
-    let mut head = [0u8; 18];
-    let n = read_up_to(&mut f, &mut head)?;
-    let head = &head[..n];
+    let mut head = Vec::with_capacity(18);
+    (&mut f).take(18).read_to_end(&mut head).ok()?;
+    let head = head.as_slice();
     let tail = |f: &mut File, want: u64| -> Option<Vec<u8>> {
         let want = want.min(len);
         f.seek(SeekFrom::Start(len - want)).ok()?;
@@ -36,19 +36,6 @@ pub(crate) fn declared_size(path: &Path) -> Option<u64> {
         return xz_uncompressed_size(&tail(&mut f, TAIL)?);
     }
     None
-}
-
-fn read_up_to(f: &mut File, buf: &mut [u8]) -> Option<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    Some(n)
 }
 
 /// The Frame_Content_Size of the first zstd frame, when its header has one.
