@@ -2,7 +2,8 @@
 //! reading and unpacking of untrusted tarballs (.tar, .gz, .zst, .xz, .bz2).
 //!
 //! - [`tree_hash_dir`], [`tree_hash_tarball`]: Pkg.GitTools tree hashes (`docs/tree-hash.md`).
-//! - [`scan_dir`] → [`Tree`]: the tree model the normalizer and differ work on.
+//! - [`scan_dir`] → [`Tree`]: the tree model the normalizer and differ work on, read in path
+//!   order within flat memory ([`Sorter`] spills sorted runs past a bound).
 //! - [`pack_dir`], [`write_deterministic_tar`]: Tar.jl-like deterministic tarballs.
 //! - [`unpack_tarball`], [`unpack_tar_reader`]: refuse path escapes, devices and oversized input.
 //! - [`read_tar`]: the one bounded reader of untrusted tar streams (unpacking, hashing and the
@@ -23,6 +24,7 @@ mod output;
 mod pack;
 mod pgzip;
 mod scan;
+mod spill;
 mod tarhash;
 mod tarread;
 mod unpack;
@@ -46,7 +48,10 @@ pub use pack::{
     DEFAULT_GZIP_LEVEL, PackOptions, PackedArtifact, pack_dir, pack_dir_with,
     write_deterministic_tar,
 };
-pub use scan::{Entry, EntryKind, ScanOptions, Tree, scan_dir};
+pub use scan::{ContentFilter, Entry, EntryKind, ScanOptions, Scanned, Tree, TreeCursor, scan_dir};
+pub use spill::{
+    DEFAULT_MAX_IN_MEMORY, Keyed, Sorted, SortedReader, Sorter, SpillDir, Spool, SpoolReader,
+};
 pub use tarhash::{
     ContentHashes, TarballHashes, tree_hash_tar_reader, tree_hash_tarball, tree_hash_tarball_with,
 };

@@ -4,6 +4,7 @@ use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use sha2::Digest as _;
@@ -11,6 +12,7 @@ use sha2::Digest as _;
 use crate::dirhash::{self, DEFAULT_MAX_DEPTH, MAX_DEPTH_CAP};
 use crate::error::{Error, Result};
 use crate::hashes::Sha256;
+use crate::spill::{DEFAULT_MAX_IN_MEMORY, Keyed, Sorted, SortedReader, Sorter, SpillDir};
 
 /// What a tree entry is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -35,106 +37,139 @@ pub struct Entry {
 }
 
 /// A scanned directory tree: every file, directory and symlink below `root` (the root itself
-/// is not an entry), sorted by relative path (byte order). Compact: the paths and symlink
-/// targets live back to back in one string and each entry is a 64-byte record, so a tree costs
-/// about 64 bytes plus its path per entry; [`Tree::get`] and [`Tree::iter`] give [`Entry`]
-/// values.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// is not an entry), read back sorted by relative path (byte order) through a [`TreeCursor`].
+/// Memory stays flat in the entry count: past [`ScanOptions::max_in_memory`] entries the scan
+/// writes sorted runs to a spill directory and the cursor merges them.
+#[derive(Debug)]
 pub struct Tree {
     pub root: PathBuf,
-    /// Paths and symlink targets.
-    names: String,
-    slots: Vec<Slot>,
+    entries: Sorted<Rec>,
+    file_bytes: u64,
 }
 
-/// One entry of a [`Tree`], compact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Slot {
-    path: usize,
-    /// File size, or the start of a symlink's target in `names`.
-    aux: u64,
-    path_len: u32,
-    target_len: u32,
+/// One entry as scanned and spilled.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Rec {
+    path: String,
+    /// File size.
+    size: u64,
+    /// Symlink target.
+    target: String,
     sha256: [u8; 32],
     kind: u8,
-    /// `EXECUTABLE`, `HASHED`.
+    /// `EXECUTABLE`, `HASHED`, `HAS_CONTENT`.
     flags: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<Slot>() <= 64, "a tree entry stays small");
+impl Keyed for Rec {
+    fn key(&self) -> &str {
+        &self.path
+    }
+}
 
 const DIR: u8 = 0;
 const FILE: u8 = 1;
 const SYMLINK: u8 = 2;
 const EXECUTABLE: u8 = 1;
 const HASHED: u8 = 2;
+const HAS_CONTENT: u8 = 4;
+
+/// Files hashed in parallel at a time.
+const HASH_BATCH: usize = 1024;
+
+impl Rec {
+    fn into_scanned(self) -> Scanned {
+        let kind = match self.kind {
+            DIR => EntryKind::Dir,
+            FILE => EntryKind::File { size: self.size, executable: self.flags & EXECUTABLE != 0 },
+            _ => EntryKind::Symlink { target: self.target },
+        };
+        Scanned {
+            has_content: self.flags & HAS_CONTENT != 0,
+            entry: Entry {
+                path: self.path,
+                kind,
+                sha256: (self.flags & HASHED != 0).then_some(Sha256(self.sha256)),
+            },
+        }
+    }
+}
+
+/// An entry read from a [`TreeCursor`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanned {
+    pub entry: Entry,
+    /// Directories: a file or symlink that [`ScanOptions::counts_as_content`] accepts lies
+    /// below (Pkg's `contains_files`). Always false for files and symlinks.
+    pub has_content: bool,
+}
 
 impl Tree {
     /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.slots.len()
+    pub fn len(&self) -> u64 {
+        self.entries.len()
     }
 
     /// Whether the tree has no entry.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.entries.is_empty()
     }
 
-    /// The path of entry `i` (entries are sorted by path).
-    pub fn path(&self, i: usize) -> &str {
-        let s = &self.slots[i];
-        &self.names[s.path..s.path + s.path_len as usize]
+    /// Total size of all regular files.
+    pub fn total_file_bytes(&self) -> u64 {
+        self.file_bytes
     }
 
-    /// Whether entry `i` is a directory.
-    pub fn is_dir(&self, i: usize) -> bool {
-        self.slots[i].kind == DIR
+    /// Sorted runs written to disk while scanning (0: the tree is in memory).
+    pub fn spilled_runs(&self) -> usize {
+        self.entries.runs()
     }
 
-    /// Entry `i`.
-    pub fn entry(&self, i: usize) -> Entry {
-        let s = &self.slots[i];
-        let kind = match s.kind {
-            DIR => EntryKind::Dir,
-            FILE => EntryKind::File { size: s.aux, executable: s.flags & EXECUTABLE != 0 },
-            _ => {
-                let start = s.aux as usize;
-                EntryKind::Symlink {
-                    target: self.names[start..start + s.target_len as usize].to_owned(),
-                }
-            }
-        };
-        Entry {
-            path: self.path(i).to_owned(),
-            kind,
-            sha256: (s.flags & HASHED != 0).then_some(Sha256(s.sha256)),
+    /// Read the entries in path order (consumes the tree; its spill files go with the cursor).
+    pub fn into_cursor(self) -> Result<TreeCursor> {
+        Ok(TreeCursor { reader: self.entries.into_reader()? })
+    }
+
+    /// Every entry in path order (for small trees: they are all held in memory).
+    pub fn into_entries(self) -> Result<Vec<Entry>> {
+        let mut c = self.into_cursor()?;
+        let mut v = Vec::new();
+        while let Some(s) = c.next_entry()? {
+            v.push(s.entry);
         }
-    }
-
-    /// Every entry, sorted by path.
-    pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
-        (0..self.slots.len()).map(|i| self.entry(i))
-    }
-
-    /// The entry of `path`, if any.
-    pub fn get(&self, path: &str) -> Option<Entry> {
-        self.index_of(path).map(|i| self.entry(i))
-    }
-
-    /// The position of `path` among the entries, if present.
-    pub fn index_of(&self, path: &str) -> Option<usize> {
-        let names = &self.names;
-        self.slots.binary_search_by(|s| names[s.path..s.path + s.path_len as usize].cmp(path)).ok()
+        Ok(v)
     }
 
     /// Absolute path of an entry.
     pub fn abs_path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
+}
 
-    /// Total size of all regular files.
-    pub fn total_file_bytes(&self) -> u64 {
-        self.slots.iter().filter(|s| s.kind == FILE).map(|s| s.aux).sum()
+/// The entries of a [`Tree`] in path order, one of lookahead.
+pub struct TreeCursor {
+    reader: SortedReader<Rec>,
+}
+
+impl TreeCursor {
+    /// The path of the next entry.
+    pub fn peek_path(&self) -> Option<&str> {
+        self.reader.peek().map(|r| r.path.as_str())
+    }
+
+    /// The next entry, consumed.
+    pub fn next_entry(&mut self) -> Result<Option<Scanned>> {
+        Ok(self.reader.next_record()?.map(Rec::into_scanned))
+    }
+}
+
+/// Which file and symlink paths make their directories non-empty ([`Scanned::has_content`]).
+#[derive(Clone)]
+pub struct ContentFilter(pub Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for ContentFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContentFilter(..)")
     }
 }
 
@@ -150,6 +185,12 @@ pub struct ScanOptions {
     /// Checked for every entry listed and every file hashed; a cancelled scan fails with
     /// [`Error::Cancelled`].
     pub cancel: crate::Cancel,
+    /// Entries held in memory; past that, sorted runs go to `spill`.
+    pub max_in_memory: usize,
+    /// Where sorted runs go.
+    pub spill: SpillDir,
+    /// `None`: every file and symlink counts as content.
+    pub counts_as_content: Option<ContentFilter>,
 }
 
 impl Default for ScanOptions {
@@ -159,28 +200,56 @@ impl Default for ScanOptions {
             max_entries: 10_000_000,
             hash_files: true,
             cancel: crate::Cancel::never(),
+            max_in_memory: DEFAULT_MAX_IN_MEMORY,
+            spill: SpillDir::default(),
+            counts_as_content: None,
         }
     }
 }
 
 /// Walk `root` without following symlinks and return every entry; with `opts.hash_files`,
-/// every regular file's SHA-256 is computed in parallel (rayon), streamed. Names and symlink
-/// targets must be UTF-8; fifos, sockets and devices are errors naming the path.
+/// every regular file's SHA-256 is computed in parallel (rayon, a batch at a time), streamed.
+/// Names and symlink targets must be UTF-8; fifos, sockets and devices are errors naming the
+/// path.
 pub fn scan_dir(root: &Path, opts: &ScanOptions) -> Result<Tree> {
     let meta = fs::metadata(root).map_err(|e| Error::io("read", root, e))?;
     if !meta.is_dir() {
         return Err(Error::Unsupported { path: root.to_owned(), reason: "not a directory".into() });
     }
-    let mut names = String::new();
-    let mut slots = Vec::new();
-    let max_depth = opts.max_depth.min(MAX_DEPTH_CAP);
-    walk(root, "", 0, max_depth, opts, &mut names, &mut slots)?;
-    let stat_and_hash = |s: &mut Slot| -> Result<()> {
-        if opts.cancel.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        if s.kind == FILE {
-            let path = root.join(&names[s.path..s.path + s.path_len as usize]);
+    let mut w = Walker {
+        root,
+        opts,
+        max_depth: opts.max_depth.min(MAX_DEPTH_CAP),
+        count: 0,
+        file_bytes: 0,
+        pending: Vec::with_capacity(HASH_BATCH),
+        sorter: Sorter::new(opts.spill.clone(), opts.max_in_memory),
+    };
+    w.walk(root, "", 0)?;
+    w.flush()?;
+    Ok(Tree { root: root.to_owned(), entries: w.sorter.finish()?, file_bytes: w.file_bytes })
+}
+
+struct Walker<'a> {
+    root: &'a Path,
+    opts: &'a ScanOptions,
+    max_depth: usize,
+    count: u64,
+    file_bytes: u64,
+    /// Files listed and not hashed yet.
+    pending: Vec<Rec>,
+    sorter: Sorter<Rec>,
+}
+
+impl Walker<'_> {
+    /// Stat (and hash) the pending files in parallel, and sort them in.
+    fn flush(&mut self) -> Result<()> {
+        let (root, opts) = (self.root, self.opts);
+        let stat_and_hash = |s: &mut Rec| -> Result<()> {
+            if opts.cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let path = root.join(&s.path);
             let m = if opts.hash_files {
                 let (f, m) = dirhash::open_nofollow(&path)?;
                 s.sha256 = sha256_stream(&f, &path, m.size())?.0;
@@ -189,93 +258,85 @@ pub fn scan_dir(root: &Path, opts: &ScanOptions) -> Result<Tree> {
             } else {
                 fs::symlink_metadata(&path).map_err(|e| Error::io("stat", &path, e))?
             };
-            s.aux = m.size();
+            s.size = m.size();
             if m.permissions().mode() & 0o100 != 0 {
                 s.flags |= EXECUTABLE;
             }
+            Ok(())
+        };
+        self.pending.par_iter_mut().with_min_len(8).try_for_each(stat_and_hash)?;
+        for r in self.pending.drain(..) {
+            self.file_bytes += r.size;
+            self.sorter.push(r)?;
         }
         Ok(())
-    };
-    slots.par_iter_mut().with_min_len(8).try_for_each(stat_and_hash)?;
-    let key = |s: &Slot| &names[s.path..s.path + s.path_len as usize];
-    slots.sort_unstable_by(|x, y| key(x).cmp(key(y)));
-    names.shrink_to_fit();
-    slots.shrink_to_fit();
-    Ok(Tree { root: root.to_owned(), names, slots })
-}
-
-fn walk(
-    dir: &Path,
-    prefix: &str,
-    depth: usize,
-    max_depth: usize,
-    opts: &ScanOptions,
-    names: &mut String,
-    out: &mut Vec<Slot>,
-) -> Result<()> {
-    let max_entries = opts.max_entries;
-    let rd = fs::read_dir(dir).map_err(|e| Error::io("list directory", dir, e))?;
-    let too_long = |path: &Path| Error::Unsupported {
-        path: path.to_owned(),
-        reason: "path or symlink target longer than 4 GiB".into(),
-    };
-    for ent in rd {
-        if opts.cancel.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let ent = ent.map_err(|e| Error::io("list directory", dir, e))?;
-        let path = ent.path();
-        let name =
-            ent.file_name().into_string().map_err(|_| Error::NonUtf8 { path: path.clone() })?;
-        let ft = ent.file_type().map_err(|e| Error::io("stat", &path, e))?;
-        if out.len() as u64 >= max_entries {
-            return Err(Error::Unsupported {
-                path: path.clone(),
-                reason: format!("more than {max_entries} entries in the tree"),
-            });
-        }
-        let start = names.len();
-        if !prefix.is_empty() {
-            names.push_str(prefix);
-            names.push('/');
-        }
-        names.push_str(&name);
-        let path_len = u32::try_from(names.len() - start).map_err(|_| too_long(&path))?;
-        let mut slot = Slot {
-            path: start,
-            aux: 0,
-            path_len,
-            target_len: 0,
-            sha256: [0; 32],
-            kind: FILE,
-            flags: 0,
-        };
-        if ft.is_symlink() {
-            let t = fs::read_link(&path).map_err(|e| Error::io("read symlink", &path, e))?;
-            let target = t
-                .into_os_string()
-                .into_string()
-                .map_err(|_| Error::NonUtf8 { path: path.clone() })?;
-            slot.kind = SYMLINK;
-            slot.aux = names.len() as u64;
-            slot.target_len = u32::try_from(target.len()).map_err(|_| too_long(&path))?;
-            names.push_str(&target);
-            out.push(slot);
-        } else if ft.is_dir() {
-            if depth + 1 > max_depth {
-                return Err(Error::TooDeep { path, max: max_depth });
-            }
-            slot.kind = DIR;
-            out.push(slot);
-            let rel = names[start..start + path_len as usize].to_owned();
-            walk(&path, &rel, depth + 1, max_depth, opts, names, out)?;
-        } else if ft.is_file() {
-            out.push(slot);
-        } else {
-            return Err(Error::SpecialFile { path, kind: dirhash::special_kind(&ft) });
-        }
     }
-    Ok(())
+
+    fn counts(&self, path: &str) -> bool {
+        self.opts.counts_as_content.as_ref().is_none_or(|f| (f.0)(path))
+    }
+
+    /// List `dir` (relative path `prefix`); returns whether content lies below it.
+    fn walk(&mut self, dir: &Path, prefix: &str, depth: usize) -> Result<bool> {
+        let max_entries = self.opts.max_entries;
+        let rd = fs::read_dir(dir).map_err(|e| Error::io("list directory", dir, e))?;
+        let mut content = false;
+        for ent in rd {
+            if self.opts.cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let ent = ent.map_err(|e| Error::io("list directory", dir, e))?;
+            let path = ent.path();
+            let name =
+                ent.file_name().into_string().map_err(|_| Error::NonUtf8 { path: path.clone() })?;
+            let ft = ent.file_type().map_err(|e| Error::io("stat", &path, e))?;
+            if self.count >= max_entries {
+                return Err(Error::Unsupported {
+                    path: path.clone(),
+                    reason: format!("more than {max_entries} entries in the tree"),
+                });
+            }
+            self.count += 1;
+            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            let mut rec = Rec {
+                path: rel,
+                size: 0,
+                target: String::new(),
+                sha256: [0; 32],
+                kind: FILE,
+                flags: 0,
+            };
+            if ft.is_symlink() {
+                let t = fs::read_link(&path).map_err(|e| Error::io("read symlink", &path, e))?;
+                rec.target = t
+                    .into_os_string()
+                    .into_string()
+                    .map_err(|_| Error::NonUtf8 { path: path.clone() })?;
+                rec.kind = SYMLINK;
+                content |= self.counts(&rec.path);
+                self.sorter.push(rec)?;
+            } else if ft.is_dir() {
+                if depth + 1 > self.max_depth {
+                    return Err(Error::TooDeep { path, max: self.max_depth });
+                }
+                rec.kind = DIR;
+                if self.walk(&path, &rec.path, depth + 1)? {
+                    rec.flags |= HAS_CONTENT;
+                    content = true;
+                }
+                self.sorter.push(rec)?;
+            } else if ft.is_file() {
+                content |= self.counts(&rec.path);
+                self.pending.push(rec);
+                if self.pending.len() >= HASH_BATCH {
+                    self.flush()?;
+                }
+            } else {
+                return Err(Error::SpecialFile { path, kind: dirhash::special_kind(&ft) });
+            }
+        }
+        Ok(content)
+    }
 }
 
 thread_local! {

@@ -30,7 +30,7 @@ use std::time::Duration;
 use repro_artifact::{Budget, BudgetLimits};
 
 pub use tarmeta::TarHeaders;
-pub use tree::{compare_single_files, compare_trees, scan_pair, scan_pair_cancellable};
+pub use tree::{compare_single_files, compare_trees, scan_pair, scan_pair_with};
 
 /// Bounds on the work and output of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +137,12 @@ pub enum Error {
     #[error("cannot scan {side} tree: {source}")]
     Scan {
         side: &'static str,
+        #[source]
+        source: repro_artifact::Error,
+    },
+    /// Reading back the entries or headers spilled to disk failed.
+    #[error("cannot read back the spilled entry lists: {source}")]
+    Spill {
         #[source]
         source: repro_artifact::Error,
     },

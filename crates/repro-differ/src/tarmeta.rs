@@ -2,7 +2,10 @@
 //! differences (mtime, owners, permission bits other than owner-x, member order) under the
 //! `tar-metadata` rule, or report them when not normalizing.
 
-use repro_artifact::{Entry, TarKind, TarMember};
+use repro_artifact::{
+    DEFAULT_MAX_IN_MEMORY, Entry, Keyed, SortedReader, Sorter, SpillDir, Spool, SpoolReader,
+    TarKind, TarMember,
+};
 use repro_normalizer::{Normalizer, TAR_METADATA};
 use repro_report::{Cause, CauseKind, Confidence, Detail, EntryType, Evidence, FileReport, Status};
 
@@ -26,59 +29,95 @@ pub(crate) struct TarHeader<'h> {
     pub mtime: u64,
 }
 
-/// One member's header, compact: its path and owner names live in the list's arenas; device
-/// numbers and ids beyond 32 bits (rare) in a side table.
-#[derive(Debug, Clone, Copy)]
-struct Rec {
-    path_start: usize,
-    path_len: u32,
-    mode: u32,
-    uname: u32,
-    gname: u32,
-    uid: u32,
-    gid: u32,
-    mtime: u64,
+/// One member's header as collected (and spilled past the memory bound).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct HeaderRec {
+    path: String,
+    /// Position in the archive.
+    pos: u64,
     kind: u8,
-    /// `uid`/`gid`/the device numbers are in `TarHeaders::rare`.
-    rare: bool,
-}
-
-const _: () = assert!(std::mem::size_of::<Rec>() <= 48, "a header record stays small");
-
-/// What few members need: device numbers, ids that do not fit 32 bits.
-#[derive(Debug, Clone, Copy)]
-struct Rare {
+    mode: u32,
     uid: u64,
     gid: u64,
+    uname: String,
+    gname: String,
+    mtime: u64,
     device: (u32, u32),
 }
 
-/// The headers (no contents) of one tarball's members in archive order, collected while it is
-/// unpacked ([`TarHeaders::push`]). Each path is stored once, in one arena, and owner names
-/// once per distinct name: 48 bytes and the path per member.
-#[derive(Debug, Clone, Default)]
+impl Keyed for HeaderRec {
+    fn key(&self) -> &str {
+        &self.path
+    }
+}
+
+impl HeaderRec {
+    /// The header's fields.
+    pub(crate) fn view(&self) -> TarHeader<'_> {
+        let kind = char::from(self.kind);
+        TarHeader {
+            path: &self.path,
+            kind,
+            device: matches!(kind, 'c' | 'b').then_some(self.device),
+            mode: self.mode,
+            uid: self.uid,
+            gid: self.gid,
+            uname: &self.uname,
+            gname: &self.gname,
+            mtime: self.mtime,
+        }
+    }
+
+    pub(crate) fn pos(&self) -> u64 {
+        self.pos
+    }
+}
+
+/// The headers (no contents) of one tarball's members, collected while it is unpacked
+/// ([`TarHeaders::push`]): sorted by path for the differ's merge, and their paths in archive
+/// order for the member order. Memory stays flat in the member count: past the bound both
+/// go to spill files.
 pub struct TarHeaders {
-    paths: String,
-    names: Vec<Box<str>>,
-    name_ids: std::collections::HashMap<Box<str>, u32>,
-    recs: Vec<Rec>,
-    /// (archive position, fields) of the records marked `rare`, by position.
-    rare: Vec<(usize, Rare)>,
+    by_path: Sorter<HeaderRec>,
+    order: Spool<String>,
+    /// The first spill error; reported by [`TarHeaders::finish`].
+    error: Option<repro_artifact::Error>,
+}
+
+impl std::fmt::Debug for TarHeaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TarHeaders").field("len", &self.len()).finish()
+    }
+}
+
+impl Default for TarHeaders {
+    fn default() -> Self {
+        TarHeaders::new()
+    }
 }
 
 impl TarHeaders {
-    /// An empty list.
+    /// An empty list that spills to the system's temporary directory.
     pub fn new() -> TarHeaders {
-        TarHeaders::default()
+        TarHeaders::with_spill(SpillDir::default(), DEFAULT_MAX_IN_MEMORY)
+    }
+
+    /// An empty list holding at most `max_in_memory` members before it spills to `spill`.
+    pub fn with_spill(spill: SpillDir, max_in_memory: usize) -> TarHeaders {
+        TarHeaders {
+            by_path: Sorter::new(spill.clone(), max_in_memory),
+            order: Spool::new(spill, max_in_memory),
+            error: None,
+        }
     }
 
     /// Add the header of a member read by `repro_artifact::read_tar` (the root `./` is
-    /// skipped).
+    /// skipped). A spill error is kept and returned by [`TarHeaders::finish`].
     pub fn push(&mut self, m: &TarMember) {
-        if m.comps.is_empty() {
+        if m.comps.is_empty() || self.error.is_some() {
             return;
         }
-        let (kind, (major, minor)) = match m.kind {
+        let (kind, device) = match m.kind {
             TarKind::File => (b'-', (0, 0)),
             TarKind::Dir => (b'd', (0, 0)),
             TarKind::Symlink => (b'l', (0, 0)),
@@ -87,132 +126,76 @@ impl TarHeaders {
             TarKind::BlockDevice { major, minor } => (b'b', (major, minor)),
             TarKind::Fifo => (b'p', (0, 0)),
         };
-        let path_start = self.paths.len();
+        let mut path = String::new();
         for (i, c) in m.comps.iter().enumerate() {
             if i > 0 {
-                self.paths.push('/');
+                path.push('/');
             }
-            self.paths.push_str(&String::from_utf8_lossy(c));
+            path.push_str(&String::from_utf8_lossy(c));
         }
-        let path_len = u32::try_from(self.paths.len() - path_start).unwrap_or(u32::MAX);
-        let (uname, gname) = (self.name_id(&m.uname), self.name_id(&m.gname));
-        let (uid, gid) = (u32::try_from(m.uid), u32::try_from(m.gid));
-        let rare = uid.is_err() || gid.is_err() || (major, minor) != (0, 0);
-        if rare {
-            let fields = Rare { uid: m.uid, gid: m.gid, device: (major, minor) };
-            self.rare.push((self.recs.len(), fields));
-        }
-        self.recs.push(Rec {
-            path_start,
-            path_len,
-            mode: m.mode,
-            uname,
-            gname,
-            uid: uid.unwrap_or(0),
-            gid: gid.unwrap_or(0),
-            mtime: m.mtime,
+        let rec = HeaderRec {
+            path: path.clone(),
+            pos: self.order.len(),
             kind,
-            rare,
-        });
-    }
-
-    fn name_id(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.name_ids.get(name) {
-            return i;
+            mode: m.mode,
+            uid: m.uid,
+            gid: m.gid,
+            uname: m.uname.clone(),
+            gname: m.gname.clone(),
+            mtime: m.mtime,
+            device,
+        };
+        if let Err(e) = self.by_path.push(rec).and_then(|()| self.order.push(path)) {
+            self.error = Some(e);
         }
-        let i = u32::try_from(self.names.len()).expect("fewer owner names than members");
-        self.names.push(name.into());
-        self.name_ids.insert(name.into(), i);
-        i
     }
 
     /// Number of headers (the root excluded).
-    pub fn len(&self) -> usize {
-        self.recs.len()
+    pub fn len(&self) -> u64 {
+        self.order.len()
     }
 
     /// Whether there is none.
     pub fn is_empty(&self) -> bool {
-        self.recs.is_empty()
+        self.order.is_empty()
     }
 
-    /// Drop the lookup table of owner names (no more [`TarHeaders::push`] is coming) and spare
-    /// capacity.
-    pub fn shrink(&mut self) {
-        self.name_ids = Default::default();
-        self.paths.shrink_to_fit();
-        self.recs.shrink_to_fit();
-        self.rare.shrink_to_fit();
-    }
-
-    fn path(&self, i: usize) -> &str {
-        let r = &self.recs[i];
-        &self.paths[r.path_start..r.path_start + r.path_len as usize]
-    }
-
-    /// The header at archive position `i`.
-    pub(crate) fn get(&self, i: usize) -> TarHeader<'_> {
-        let r = &self.recs[i];
-        let kind = char::from(r.kind);
-        let rare = if r.rare {
-            let at = self.rare.binary_search_by_key(&i, |(j, _)| *j).expect("rare fields kept");
-            self.rare[at].1
-        } else {
-            Rare { uid: r.uid.into(), gid: r.gid.into(), device: (0, 0) }
-        };
-        TarHeader {
-            path: self.path(i),
-            kind,
-            device: matches!(kind, 'c' | 'b').then_some(rare.device),
-            mode: r.mode,
-            uid: rare.uid,
-            gid: rare.gid,
-            uname: &self.names[r.uname as usize],
-            gname: &self.names[r.gname as usize],
-            mtime: r.mtime,
+    /// Done pushing: the cursor over the headers in path order, and the paths in archive
+    /// order.
+    pub(crate) fn finish(
+        self,
+    ) -> Result<(Cursor, SpoolReader<String>, u64), repro_artifact::Error> {
+        if let Some(e) = self.error {
+            return Err(e);
         }
-    }
-
-    /// Archive positions sorted by path (stable: a path's headers in archive order).
-    pub(crate) fn by_path(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = (0..self.recs.len())
-            .map(|i| u32::try_from(i).expect("fewer than 2^32 members"))
-            .collect();
-        v.sort_by(|&x, &y| self.path(x as usize).cmp(self.path(y as usize)));
-        v
-    }
-
-    /// Archive-order paths of the positions for which `keep` holds.
-    pub(crate) fn paths_where<'s>(&'s self, keep: &'s [bool]) -> impl Iterator<Item = &'s str> {
-        (0..self.recs.len()).filter(|&i| keep[i]).map(|i| self.path(i))
+        let len = self.order.len();
+        let cursor = Cursor { reader: self.by_path.finish()?.into_reader()? };
+        Ok((cursor, self.order.into_reader()?, len))
     }
 }
 
 /// A walk over one side's headers in path order, one group of equal paths at a time.
-pub(crate) struct Cursor<'h> {
-    headers: &'h TarHeaders,
-    order: Vec<u32>,
-    pos: usize,
+pub(crate) struct Cursor {
+    reader: SortedReader<HeaderRec>,
 }
 
-impl<'h> Cursor<'h> {
-    pub(crate) fn new(headers: &'h TarHeaders) -> Self {
-        Cursor { headers, order: headers.by_path(), pos: 0 }
-    }
-
+impl Cursor {
     /// The next path in order.
-    pub(crate) fn peek(&self) -> Option<&'h str> {
-        self.order.get(self.pos).map(|&i| self.headers.path(i as usize))
+    pub(crate) fn peek(&self) -> Option<&str> {
+        self.reader.peek().map(|r| r.path.as_str())
     }
 
-    /// If the next path is `path`: the archive positions of its headers (the last one wins,
-    /// as when unpacking), consumed.
-    pub(crate) fn take(&mut self, path: &str) -> Option<&[u32]> {
-        let start = self.pos;
-        while self.order.get(self.pos).is_some_and(|&i| self.headers.path(i as usize) == path) {
-            self.pos += 1;
+    /// If the next path is `path`: its headers in archive order (the last one wins, as when
+    /// unpacking), consumed.
+    pub(crate) fn take(
+        &mut self,
+        path: &str,
+    ) -> Result<Option<Vec<HeaderRec>>, repro_artifact::Error> {
+        let mut v = Vec::new();
+        while self.peek() == Some(path) {
+            v.extend(self.reader.next_record()?);
         }
-        (self.pos > start).then(|| &self.order[start..self.pos])
+        Ok((!v.is_empty()).then_some(v))
     }
 }
 
@@ -464,30 +447,49 @@ mod tests {
         }
     }
 
+    fn collect(h: TarHeaders) -> (Vec<HeaderRec>, Vec<String>) {
+        let (mut c, mut order, len) = h.finish().unwrap();
+        let mut sorted = Vec::new();
+        while let Some(p) = c.peek().map(str::to_owned) {
+            sorted.extend(c.take(&p).unwrap().unwrap());
+        }
+        let mut paths = Vec::new();
+        while let Some(p) = order.next_record().unwrap() {
+            paths.push(p);
+        }
+        assert_eq!(len, paths.len() as u64);
+        (sorted, paths)
+    }
+
     #[test]
-    fn headers_keep_every_field_compactly() {
-        let mut h = TarHeaders::new();
-        h.push(&member("", TarKind::Dir, 0));
-        h.push(&member("a/b", TarKind::File, 1000));
-        h.push(&member("dev/tty", TarKind::CharDevice { major: 4, minor: 1 }, 0));
-        h.push(&member("big", TarKind::File, 1 << 40));
-        h.push(&member("a/b", TarKind::Symlink, 1000));
-        h.shrink();
-        assert_eq!(h.len(), 4, "the root is not a member");
-        let b = h.get(0);
-        assert_eq!(
-            (b.path, b.kind, b.uid, b.gid, b.uname, b.gname),
-            ("a/b", '-', 1000, 7, "builder", "")
-        );
-        assert_eq!((b.mode, b.mtime, b.device), (0o640, 1_700_000_000, None));
-        let tty = h.get(1);
-        assert_eq!((tty.kind, tty.device), ('c', Some((4, 1))));
-        assert_eq!(h.get(2).uid, 1 << 40);
-        assert_eq!(h.names.len(), 2, "owner names stored once each");
-        let order: Vec<&str> = h.by_path().iter().map(|&i| h.get(i as usize).path).collect();
-        assert_eq!(order, ["a/b", "a/b", "big", "dev/tty"]);
-        let mut c = Cursor::new(&h);
-        assert_eq!(c.take("a/b"), Some(&[0u32, 3][..]), "both headers of a path, in archive order");
-        assert_eq!(c.peek(), Some("big"));
+    fn headers_keep_every_field_in_memory_and_spilled() {
+        let d = tempfile::tempdir().unwrap();
+        for max in [DEFAULT_MAX_IN_MEMORY, 1] {
+            let mut h = TarHeaders::with_spill(SpillDir::new(Some(d.path().to_owned())), max);
+            h.push(&member("", TarKind::Dir, 0));
+            h.push(&member("a/b", TarKind::File, 1000));
+            h.push(&member("dev/tty", TarKind::CharDevice { major: 4, minor: 1 }, 0));
+            h.push(&member("big", TarKind::File, 1 << 40));
+            h.push(&member("a/b", TarKind::Symlink, 1000));
+            assert_eq!(h.len(), 4, "the root is not a member");
+            let (sorted, order) = collect(h);
+            assert_eq!(order, ["a/b", "dev/tty", "big", "a/b"], "archive order");
+            let b = sorted[0].view();
+            assert_eq!(
+                (b.path, b.kind, b.uid, b.gid, b.uname, b.gname),
+                ("a/b", '-', 1000, 7, "builder", "")
+            );
+            assert_eq!((b.mode, b.mtime, b.device), (0o640, 1_700_000_000, None));
+            let kinds: Vec<(char, u64)> = sorted.iter().map(|r| (r.view().kind, r.pos())).collect();
+            assert_eq!(
+                kinds,
+                [('-', 0), ('l', 3), ('-', 2), ('c', 1)],
+                "both headers of a path in archive order, then by path"
+            );
+            let tty = sorted[3].view();
+            assert_eq!((tty.kind, tty.device), ('c', Some((4, 1))));
+            assert_eq!(sorted[2].view().uid, 1 << 40);
+        }
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0, "spill files removed");
     }
 }

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use rayon::prelude::*;
-use repro_artifact::{Budget, Cancel, Entry, EntryKind, ScanOptions, Tree, scan_dir};
+use repro_artifact::{
+    Budget, Cancel, ContentFilter, Entry, EntryKind, ScanOptions, SpillDir, SpoolReader, Tree,
+    TreeCursor, scan_dir,
+};
 use repro_events::{Event, Sink};
 use repro_normalizer::{EMPTY_DIRECTORIES, Normalizer, TAR_METADATA};
 use repro_report::{
@@ -19,15 +22,28 @@ use crate::hints::Causes;
 use crate::tarmeta::{self, TarHeaders};
 use crate::{CompareOptions, Error, binary, detect};
 
-/// Scan and hash both trees concurrently.
-pub fn scan_pair(a: &Path, b: &Path) -> Result<(Tree, Tree), Error> {
-    scan_pair_cancellable(a, b, &Cancel::never())
+/// Scan and hash both trees concurrently. The empty-directory flags follow `normalizer`'s drop
+/// rules: compare the trees with the same normalizer.
+pub fn scan_pair(a: &Path, b: &Path, normalizer: &Normalizer) -> Result<(Tree, Tree), Error> {
+    scan_pair_with(a, b, normalizer, &Cancel::never(), &SpillDir::default())
 }
 
 /// [`scan_pair`] that stops (with a scan error whose source is
-/// `repro_artifact::Error::Cancelled`) once `cancel` fires.
-pub fn scan_pair_cancellable(a: &Path, b: &Path, cancel: &Cancel) -> Result<(Tree, Tree), Error> {
-    let opts = ScanOptions { cancel: cancel.clone(), ..ScanOptions::default() };
+/// `repro_artifact::Error::Cancelled`) once `cancel` fires, and spills sorted runs of large
+/// trees below `spill`.
+pub fn scan_pair_with(
+    a: &Path,
+    b: &Path,
+    normalizer: &Normalizer,
+    cancel: &Cancel,
+    spill: &SpillDir,
+) -> Result<(Tree, Tree), Error> {
+    let opts = ScanOptions {
+        cancel: cancel.clone(),
+        spill: spill.clone(),
+        counts_as_content: Some(ContentFilter(Arc::new(normalizer.kept_predicate()))),
+        ..ScanOptions::default()
+    };
     let (ra, rb) = std::thread::scope(|s| {
         let ha = s.spawn(|| scan_dir(a, &opts));
         let rb = scan_dir(b, &opts);
@@ -46,68 +62,40 @@ fn entry_type(k: &EntryKind) -> EntryType {
     }
 }
 
-/// Why an entry of one tree is left out of the comparison (flags of [`exclusions`]).
+/// Why an entry of one tree is left out of the comparison.
 const DROPPED: u8 = 1;
 const EMPTY_DIR: u8 = 2;
-const NONEMPTY: u8 = 4;
 
-/// One flag byte per entry of `t`: dropped by a rule (or not a path at all), or a directory
-/// without files when the normalizer ignores those. Nothing is recorded here.
-fn exclusions(t: &Tree, n: &Normalizer) -> Vec<u8> {
-    let mut flags: Vec<u8> = (0..t.len())
-        .map(|i| {
-            let p = t.path(i);
-            if p.is_empty() || p == "." || n.dropped_by(p).is_some() { DROPPED } else { 0 }
-        })
-        .collect();
-    if n.ignores_empty_directories() {
-        // A directory is empty when no kept file or symlink lies below it (Pkg's
-        // `contains_files`); mark the ancestors of each, stopping at one already marked.
-        for i in 0..t.len() {
-            if flags[i] & DROPPED != 0 || t.is_dir(i) {
-                continue;
-            }
-            let mut p = t.path(i);
-            while let Some(cut) = p.rfind('/') {
-                p = &p[..cut];
-                if let Some(j) = t.index_of(p) {
-                    if flags[j] & NONEMPTY != 0 {
-                        break;
-                    }
-                    flags[j] |= NONEMPTY;
-                }
-            }
-        }
-        for (i, f) in flags.iter_mut().enumerate() {
-            if *f == 0 && t.is_dir(i) {
-                *f = EMPTY_DIR;
-            }
-        }
-    }
-    flags
+/// One side of the merge: a tree's entries in path order.
+struct Side {
+    cursor: TreeCursor,
 }
 
-/// One side of the merge: a tree's sorted entries and their exclusion flags.
-struct Side<'t> {
-    tree: &'t Tree,
-    flags: Vec<u8>,
-    pos: usize,
-}
-
-impl<'t> Side<'t> {
-    fn peek(&self) -> Option<&'t str> {
-        (self.pos < self.tree.len()).then(|| self.tree.path(self.pos))
+impl Side {
+    fn peek(&self) -> Option<&str> {
+        self.cursor.peek_path()
     }
 
-    /// The entry of `path` if it is next, with its flags.
-    fn take(&mut self, path: &str) -> Option<(Entry, u8)> {
+    /// The entry of `path` if it is next, with its flags: dropped by a rule (or not a path at
+    /// all), or a directory without content when the normalizer ignores those.
+    fn take(&mut self, path: &str, n: &Normalizer) -> Result<Option<(Entry, u8)>, Error> {
         if self.peek() != Some(path) {
-            return None;
+            return Ok(None);
         }
-        let e = self.tree.entry(self.pos);
-        let f = self.flags[self.pos];
-        self.pos += 1;
-        Some((e, f))
+        let s = self.cursor.next_entry().map_err(|source| Error::Spill { source })?;
+        let Some(s) = s else { return Ok(None) };
+        let p = s.entry.path.as_str();
+        let flags = if p.is_empty() || p == "." || n.dropped_by(p).is_some() {
+            DROPPED
+        } else if n.ignores_empty_directories()
+            && matches!(s.entry.kind, EntryKind::Dir)
+            && !s.has_content
+        {
+            EMPTY_DIR
+        } else {
+            0
+        };
+        Ok(Some((s.entry, flags)))
     }
 }
 
@@ -116,15 +104,91 @@ fn kept(t: &Option<(Entry, u8)>) -> Option<&Entry> {
     t.as_ref().filter(|t| t.1 & (DROPPED | EMPTY_DIR) == 0).map(|t| &t.0)
 }
 
+/// One bit per archive position.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn with_len(n: u64) -> Bits {
+        Bits(vec![0; n.div_ceil(64) as usize])
+    }
+    fn set(&mut self, i: u64) {
+        if let Some(w) = self.0.get_mut((i / 64) as usize) {
+            *w |= 1 << (i % 64);
+        }
+    }
+    fn get(&self, i: u64) -> bool {
+        self.0.get((i / 64) as usize).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
 /// The header side of the merge (tarball inputs).
-struct Headers<'h> {
-    a: &'h TarHeaders,
-    b: &'h TarHeaders,
-    ca: tarmeta::Cursor<'h>,
-    cb: tarmeta::Cursor<'h>,
+struct Headers {
+    ca: tarmeta::Cursor,
+    cb: tarmeta::Cursor,
+    order_a: SpoolReader<String>,
+    order_b: SpoolReader<String>,
     /// Per archive position: the path is compared on both sides (for the member order).
-    common_a: Vec<bool>,
-    common_b: Vec<bool>,
+    common_a: Bits,
+    common_b: Bits,
+}
+
+impl Headers {
+    fn new(ha: TarHeaders, hb: TarHeaders) -> Result<Headers, Error> {
+        let spill = |source| Error::Spill { source };
+        let (ca, order_a, la) = ha.finish().map_err(spill)?;
+        let (cb, order_b, lb) = hb.finish().map_err(spill)?;
+        Ok(Headers {
+            ca,
+            cb,
+            order_a,
+            order_b,
+            common_a: Bits::with_len(la),
+            common_b: Bits::with_len(lb),
+        })
+    }
+
+    /// The first position where the archive orders of the paths compared on both sides
+    /// differ, with the paths there.
+    #[allow(clippy::type_complexity)]
+    fn first_order_difference(
+        mut self,
+    ) -> Result<Option<(usize, Option<String>, Option<String>)>, Error> {
+        let spill = |source| Error::Spill { source };
+        fn next_common(
+            r: &mut SpoolReader<String>,
+            bits: &Bits,
+            pos: &mut u64,
+        ) -> Result<Option<String>, repro_artifact::Error> {
+            while let Some(p) = r.next_record()? {
+                *pos += 1;
+                if bits.get(*pos - 1) {
+                    return Ok(Some(p));
+                }
+            }
+            Ok(None)
+        }
+        let (mut pa, mut pb) = (0u64, 0u64);
+        let mut first: Option<(Option<String>, Option<String>)> = None;
+        let mut n = 0usize;
+        loop {
+            let x = next_common(&mut self.order_a, &self.common_a, &mut pa).map_err(spill)?;
+            let y = next_common(&mut self.order_b, &self.common_b, &mut pb).map_err(spill)?;
+            if n == 0 {
+                first = Some((x.clone(), y.clone()));
+            }
+            match (x, y) {
+                (None, None) => return Ok(None),
+                (Some(x), Some(y)) if x == y => n += 1,
+                (Some(x), Some(y)) => return Ok(Some((n, Some(x), Some(y)))),
+                // One order is a prefix of the other: no differing position.
+                _ => {
+                    let (fa, fb) = first.unwrap_or_default();
+                    return Ok(Some((0, fa, fb)));
+                }
+            }
+        }
+    }
 }
 
 fn base_report(path: &str, status: Status, a: Option<&Entry>, b: Option<&Entry>) -> FileReport {
@@ -168,23 +232,18 @@ fn base_report(path: &str, status: Status, a: Option<&Entry>, b: Option<&Entry>)
 /// inputs is a flag byte per entry and per header, and at most `max_reported_files` file
 /// records (paths past the cap are counted, not kept).
 pub fn compare_trees(
-    a: &Tree,
-    b: &Tree,
+    a: Tree,
+    b: Tree,
     normalizer: &Normalizer,
     opts: &CompareOptions,
-    tar_headers: Option<(&TarHeaders, &TarHeaders)>,
+    tar_headers: Option<(TarHeaders, TarHeaders)>,
     sink: &Sink,
-) -> Report {
-    let mut sa = Side { tree: a, flags: exclusions(a, normalizer), pos: 0 };
-    let mut sb = Side { tree: b, flags: exclusions(b, normalizer), pos: 0 };
-    let mut headers = tar_headers.map(|(ha, hb)| Headers {
-        a: ha,
-        b: hb,
-        ca: tarmeta::Cursor::new(ha),
-        cb: tarmeta::Cursor::new(hb),
-        common_a: vec![false; ha.len()],
-        common_b: vec![false; hb.len()],
-    });
+) -> Result<Report, Error> {
+    let (root_a, root_b) = (a.root.clone(), b.root.clone());
+    let spill = |source| Error::Spill { source };
+    let mut sa = Side { cursor: a.into_cursor().map_err(spill)? };
+    let mut sb = Side { cursor: b.into_cursor().map_err(spill)? };
+    let mut headers = tar_headers.map(|(ha, hb)| Headers::new(ha, hb)).transpose()?;
 
     let mut report = Report::new();
     let mut files: Vec<FileReport> = Vec::new();
@@ -205,10 +264,11 @@ pub fn compare_trees(
             headers.as_ref().and_then(|h| h.ca.peek()),
             headers.as_ref().and_then(|h| h.cb.peek()),
         ];
-        let Some(path) = heads.into_iter().flatten().min() else { break };
-        let (ta, tb) = (sa.take(path), sb.take(path));
+        let Some(path) = heads.into_iter().flatten().min().map(str::to_owned) else { break };
+        let path = path.as_str();
+        let (ta, tb) = (sa.take(path, normalizer)?, sb.take(path, normalizer)?);
         let (ga, gb) = match headers.as_mut() {
-            Some(h) => (h.ca.take(path).map(<[u32]>::to_vec), h.cb.take(path).map(<[u32]>::to_vec)),
+            Some(h) => (h.ca.take(path).map_err(spill)?, h.cb.take(path).map_err(spill)?),
             None => (None, None),
         };
         let flags = ta.as_ref().map_or(0, |t| t.1) | tb.as_ref().map_or(0, |t| t.1);
@@ -228,14 +288,14 @@ pub fn compare_trees(
             let both = ga.is_some() && gb.is_some();
             for (g, common, e) in [(&ga, &mut h.common_a, x), (&gb, &mut h.common_b, y)] {
                 if let (Some(g), true, Some(_)) = (g, both, e) {
-                    for &i in g {
-                        common[i as usize] = true;
+                    for r in g {
+                        common.set(r.pos());
                     }
                 }
             }
             // The last header of a path wins, as when unpacking.
-            hx = ga.as_ref().and_then(|g| g.last()).map(|&i| h.a.get(i as usize));
-            hy = gb.as_ref().and_then(|g| g.last()).map(|&i| h.b.get(i as usize));
+            hx = ga.as_ref().and_then(|g| g.last()).map(tarmeta::HeaderRec::view);
+            hy = gb.as_ref().and_then(|g| g.last()).map(tarmeta::HeaderRec::view);
         }
 
         if hx.is_some_and(|h| h.is_special()) || hy.is_some_and(|h| h.is_special()) {
@@ -351,7 +411,7 @@ pub fn compare_trees(
         .filter(|_| !budget.is_cancelled())
         .map(|&i| {
             let p = &files[i].path;
-            (i, compare_file_pair(&a.abs_path(p), &b.abs_path(p), opts, &budget, &decompressed))
+            (i, compare_file_pair(&root_a.join(p), &root_b.join(p), opts, &budget, &decompressed))
         })
         .collect();
     for (i, r) in results {
@@ -362,28 +422,13 @@ pub fn compare_trees(
     }
 
     // Member order of the paths compared on both sides.
-    if let Some(h) = &headers {
-        let mut order_a = h.a.paths_where(&h.common_a);
-        let mut order_b = h.b.paths_where(&h.common_b);
-        let mut pos = 0usize;
-        let first_difference = loop {
-            match (order_a.next(), order_b.next()) {
-                (None, None) => break None,
-                (Some(x), Some(y)) if x == y => pos += 1,
-                (Some(x), Some(y)) => break Some((pos, Some(x), Some(y))),
-                // One order is a prefix of the other: no differing position.
-                _ => {
-                    let pa = h.a.paths_where(&h.common_a).next();
-                    break Some((0, pa, h.b.paths_where(&h.common_b).next()));
-                }
-            }
-        };
-        if let Some((first, pa, pb)) = first_difference {
-            if normalizer.ignores_tar_metadata() {
-                record(TAR_METADATA, ".");
-            } else {
-                files.push(tarmeta::member_order(first, pa, pb));
-            }
+    if let Some(h) = headers
+        && let Some((first, pa, pb)) = h.first_order_difference()?
+    {
+        if normalizer.ignores_tar_metadata() {
+            record(TAR_METADATA, ".");
+        } else {
+            files.push(tarmeta::member_order(first, pa.as_deref(), pb.as_deref()));
         }
     }
 
@@ -394,7 +439,7 @@ pub fn compare_trees(
     report.files = files;
     report.summary.identical = identical;
     finish(&mut report, normalizer, opts);
-    report
+    Ok(report)
 }
 
 /// Normalization accounting, listed-path and report size bounds, verdict.

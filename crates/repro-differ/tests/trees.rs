@@ -4,10 +4,23 @@
 use std::io::Write;
 use std::path::Path;
 
-use repro_differ::{CompareOptions, compare_trees, scan_pair};
+use repro_differ::{CompareOptions, TarHeaders, compare_trees, scan_pair};
 use repro_events::null_sink;
 use repro_normalizer::{NormalizeOptions, Normalizer};
 use repro_report::Status;
+
+/// Scan two directories and compare them.
+fn compare_dirs(
+    a: &Path,
+    b: &Path,
+    n: &Normalizer,
+    opts: &CompareOptions,
+    headers: Option<(TarHeaders, TarHeaders)>,
+    sink: &repro_events::Sink,
+) -> repro_report::Report {
+    let (ta, tb) = scan_pair(a, b, n).unwrap();
+    compare_trees(ta, tb, n, opts, headers, sink).unwrap()
+}
 
 fn write(root: &Path, rel: &str, data: &[u8]) {
     let p = root.join(rel);
@@ -57,8 +70,7 @@ fn any_flipped_byte_outside_rules_is_unreproducible() {
         data[i] ^= 1 << (rng.next() % 8);
         std::fs::write(&p, &data).unwrap();
         let n = Normalizer::new(&opts).unwrap();
-        let (ta, tb) = scan_pair(&a, &b).unwrap();
-        let r = compare_trees(&ta, &tb, &n, &CompareOptions::default(), None, &null_sink());
+        let r = compare_dirs(&a, &b, &n, &CompareOptions::default(), None, &null_sink());
         let f = r
             .files
             .iter()
@@ -92,10 +104,9 @@ fn statuses_and_logs_rule() {
     std::os::unix::fs::symlink("y", b.join("link")).unwrap();
     std::os::unix::fs::symlink("x", a.join("kind")).unwrap();
     write(&b, "kind", b"x");
-    let (ta, tb) = scan_pair(&a, &b).unwrap();
     let n = Normalizer::new(&NormalizeOptions { enabled: true, ..NormalizeOptions::default() })
         .unwrap();
-    let r = compare_trees(&ta, &tb, &n, &CompareOptions::default(), None, &null_sink());
+    let r = compare_dirs(&a, &b, &n, &CompareOptions::default(), None, &null_sink());
     let status = |p: &str| r.files.iter().find(|f| f.path == p).map(|f| f.status);
     assert_eq!(status("only_a.txt"), Some(Status::OnlyInA));
     assert_eq!(status("only_b.txt"), Some(Status::OnlyInB));
@@ -114,7 +125,7 @@ fn statuses_and_logs_rule() {
 
     // Raw: logs and empty directories show up.
     let raw = Normalizer::raw();
-    let r = compare_trees(&ta, &tb, &raw, &CompareOptions::default(), None, &null_sink());
+    let r = compare_dirs(&a, &b, &raw, &CompareOptions::default(), None, &null_sink());
     assert!(r.files.iter().any(|f| f.path == "logs/build.log" && f.status == Status::Differs));
     assert!(r.files.iter().any(|f| f.path == "empty" && f.status == Status::OnlyInA));
     assert!(r.normalizations.is_empty());
@@ -137,8 +148,7 @@ fn parallel_decompression_shares_one_memory_budget() {
     let budget = std::sync::Arc::new(limits.budget());
     let opts = CompareOptions { limits, budget: Some(budget.clone()), ..CompareOptions::default() };
     let n = Normalizer::new(&NormalizeOptions::default()).unwrap();
-    let (ta, tb) = scan_pair(&a, &b).unwrap();
-    let r = compare_trees(&ta, &tb, &n, &opts, None, &null_sink());
+    let r = compare_dirs(&a, &b, &n, &opts, None, &null_sink());
     assert_eq!(r.summary.differs, 4);
     assert!(budget.memory_peak() <= 5 << 20, "peak {}", budget.memory_peak());
     assert!(r.files.iter().all(|f| f.status == Status::Differs));
@@ -168,8 +178,7 @@ fn reported_paths_are_capped_and_counted() {
     let limits = repro_differ::DiffLimits { max_reported_files: 10, ..Default::default() };
     let opts = CompareOptions { limits, ..CompareOptions::default() };
     let n = Normalizer::new(&NormalizeOptions::default()).unwrap();
-    let (ta, tb) = scan_pair(&a, &b).unwrap();
-    let r = compare_trees(&ta, &tb, &n, &opts, None, &null_sink());
+    let r = compare_dirs(&a, &b, &n, &opts, None, &null_sink());
     assert_eq!(r.files.len(), 10);
     assert_eq!(r.summary.differs, 30);
     assert_eq!(r.summary.only_in_a, 5);
@@ -219,11 +228,10 @@ fn raw_header_differences_stay_within_the_cap() {
         ha.push(&member(&p, TarKind::File, 1_600_000_000));
         hb.push(&member(&p, TarKind::File, 1_700_000_000));
     }
-    let (ta, tb) = scan_pair(&a, &b).unwrap();
     let limits = repro_differ::DiffLimits { max_reported_files: 10, ..Default::default() };
     let opts = CompareOptions { limits, ..Default::default() };
     let events = repro_events::Collector::new();
-    let r = compare_trees(&ta, &tb, &Normalizer::raw(), &opts, Some((&ha, &hb)), &events.sink());
+    let r = compare_dirs(&a, &b, &Normalizer::raw(), &opts, Some((ha, hb)), &events.sink());
     let made = events
         .events()
         .iter()
@@ -249,18 +257,17 @@ fn special_file_past_the_cap_is_counted_once() {
     write(&a, "a", b"x\n");
     write(&b, "a", b"y\n");
     write(&b, "z", b"regular\n");
-    let (mut ha, mut hb) = (repro_differ::TarHeaders::new(), repro_differ::TarHeaders::new());
-    ha.push(&member("a", TarKind::File, 0));
-    ha.push(&member("z", TarKind::Fifo, 0));
-    hb.push(&member("a", TarKind::File, 0));
-    hb.push(&member("z", TarKind::File, 0));
-    let (ta, tb) = scan_pair(&a, &b).unwrap();
     for cap in [1, 10] {
+        let (mut ha, mut hb) = (TarHeaders::new(), TarHeaders::new());
+        ha.push(&member("a", TarKind::File, 0));
+        ha.push(&member("z", TarKind::Fifo, 0));
+        hb.push(&member("a", TarKind::File, 0));
+        hb.push(&member("z", TarKind::File, 0));
         let limits = repro_differ::DiffLimits { max_reported_files: cap, ..Default::default() };
         let opts = CompareOptions { limits, ..Default::default() };
         let n = Normalizer::new(&NormalizeOptions { enabled: true, ..NormalizeOptions::default() })
             .unwrap();
-        let r = compare_trees(&ta, &tb, &n, &opts, Some((&ha, &hb)), &null_sink());
+        let r = compare_dirs(&a, &b, &n, &opts, Some((ha, hb)), &null_sink());
         let s = &r.summary;
         assert_eq!(
             (s.differs, s.type_changed, s.only_in_a, s.only_in_b),
@@ -268,5 +275,75 @@ fn special_file_past_the_cap_is_counted_once() {
             "cap {cap}: {s:?}"
         );
         assert_eq!(s.total, 2, "cap {cap}");
+    }
+}
+
+/// Trees and header lists larger than the memory bound are spilled to disk in sorted runs;
+/// the comparison reads them back merged and reports exactly what it reports when everything
+/// fits in memory (statuses, rules, empty directories, header and member-order differences,
+/// special files), in both modes, and leaves no spill file behind.
+#[test]
+fn spilled_comparison_reports_the_same_as_in_memory() {
+    use repro_artifact::{ContentFilter, ScanOptions, SpillDir, TarKind, scan_dir};
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let mut paths = Vec::new();
+    for i in 0..300 {
+        let p = format!("d{}/f{i:03}", i % 11);
+        write(&a, &p, format!("same {i}\n").as_bytes());
+        let same = format!("same {i}\n");
+        write(&b, &p, if i % 50 == 0 { b"changed\n".as_slice() } else { same.as_bytes() });
+        paths.push(p);
+        // `d1.x` sorts between `d1` and `d1/...`.
+        write(&a, &format!("d{}.x/g{i}", i % 3), b"g\n");
+        write(&b, &format!("d{}.x/g{i}", i % 3), b"g\n");
+    }
+    write(&a, "only-a", b"a\n");
+    write(&b, "logs/build.log", b"log\n");
+    std::fs::create_dir_all(a.join("empty/inner")).unwrap();
+    let spill_root = d.path().join("spill");
+    std::fs::create_dir(&spill_root).unwrap();
+    let headers = |max: usize, flip: bool| {
+        let mk = |mtime: u64, reverse: bool| {
+            let mut h = TarHeaders::with_spill(SpillDir::new(Some(spill_root.clone())), max);
+            let mut ps = paths.clone();
+            if reverse {
+                ps.swap(10, 11);
+            }
+            for p in &ps {
+                h.push(&member(p, TarKind::File, mtime));
+            }
+            h.push(&member("dev/null", TarKind::CharDevice { major: 1, minor: 3 }, mtime));
+            h
+        };
+        (mk(1_600_000_000, false), mk(if flip { 1_700_000_000 } else { 1_600_000_000 }, flip))
+    };
+    for n in [
+        Normalizer::new(&NormalizeOptions { enabled: true, ..NormalizeOptions::default() })
+            .unwrap(),
+        Normalizer::raw(),
+    ] {
+        let run = |max: usize| {
+            let opts = ScanOptions {
+                max_in_memory: max,
+                spill: SpillDir::new(Some(spill_root.clone())),
+                counts_as_content: Some(ContentFilter(std::sync::Arc::new(n.kept_predicate()))),
+                ..ScanOptions::default()
+            };
+            let (ta, tb) = (scan_dir(&a, &opts).unwrap(), scan_dir(&b, &opts).unwrap());
+            if max < 100 {
+                assert!(ta.spilled_runs() > 5 && tb.spilled_runs() > 5);
+            }
+            let limits = repro_differ::DiffLimits { max_reported_files: 20, ..Default::default() };
+            let copts = CompareOptions { limits, ..Default::default() };
+            let r =
+                compare_trees(ta, tb, &n, &copts, Some(headers(max, true)), &null_sink()).unwrap();
+            serde_json::to_value(&r).unwrap()
+        };
+        let (mem, spilled) = (run(1_000_000), run(7));
+        assert_eq!(mem, spilled);
+        let s = &mem["summary"];
+        assert!(s["differs"].as_u64().unwrap() >= 6, "{s}");
+        assert_eq!(std::fs::read_dir(&spill_root).unwrap().count(), 0, "spill files removed");
     }
 }

@@ -316,8 +316,9 @@ pub fn differ_compare(data: &[u8]) {
         }
         write_tree(&ra, &a, &a);
         write_tree(&rb, &b, &a);
-        let (ta, tb) = scan_pair(&ra, &rb).expect("scanning two small trees");
-        let report = compare_trees(&ta, &tb, &normalizer, &opts, None, &null_sink());
+        let (ta, tb) = scan_pair(&ra, &rb, &normalizer).expect("scanning two small trees");
+        let report = compare_trees(ta, tb, &normalizer, &opts, None, &null_sink())
+            .expect("comparing two small trees");
         check_pair_report(&report, a == b, "lib/f");
     }
 }

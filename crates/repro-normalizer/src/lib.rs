@@ -59,6 +59,7 @@ pub struct NormalizeOptions {
     pub ignore_globs: Vec<String>,
 }
 
+#[derive(Clone)]
 struct Scoped {
     name: String,
     description: String,
@@ -249,6 +250,13 @@ impl Normalizer {
             return None;
         }
         self.drops.iter().find(|r| r.covers(path)).map(|r| r.name.as_str())
+    }
+
+    /// Whether a path is kept (not dropped by a rule), as a predicate that owns what it needs
+    /// (for the scanner's empty-directory flags, computed while it walks).
+    pub fn kept_predicate(&self) -> impl Fn(&str) -> bool + Send + Sync + 'static {
+        let (enabled, drops) = (self.enabled, self.drops.clone());
+        move |p: &str| !(enabled && drops.iter().any(|r| r.covers(p)))
     }
 
     /// The user rules whose scope covers `path` (their differences are benign).

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use repro_artifact::{Budget, Cancel, UnpackLimits};
+use repro_artifact::{DEFAULT_MAX_IN_MEMORY, SpillDir};
 use repro_differ::{CompareOptions, TarHeaders};
 use repro_events::Sink;
 use repro_normalizer::{NormalizeOptions, Normalizer};
@@ -181,11 +182,12 @@ pub fn diff_trees(
 ) -> Result<Report, Error> {
     let n = normalizer(opts)?;
     let budget = run_budget(opts);
-    let scanned = repro_differ::scan_pair_cancellable(a_dir, b_dir, budget.cancel());
+    let spill = spill_dir()?;
+    let scanned = repro_differ::scan_pair_with(a_dir, b_dir, &n, budget.cancel(), &spill.1);
     check_cancelled(&budget)?;
     let (ta, tb) = scanned?;
     let copts = compare_options(opts, budget.clone());
-    let mut report = repro_differ::compare_trees(&ta, &tb, &n, &copts, None, &sink);
+    let mut report = repro_differ::compare_trees(ta, tb, &n, &copts, None, &sink)?;
     check_cancelled(&budget)?;
     report.inputs = Some(Inputs {
         a: Input { path: a_dir.display().to_string(), kind: "directory".into(), sha256: None },
@@ -203,22 +205,33 @@ fn unpack_limits(opts: &DiffOptions) -> UnpackLimits {
     }
 }
 
+/// The run's directory for the sorted runs of large trees and header lists (removed when
+/// dropped, or by `repro gc` after a kill; nothing is written there for small inputs).
+fn spill_dir() -> Result<(tempfile::TempDir, SpillDir), Error> {
+    let dir = tempfile::Builder::new()
+        .prefix(&repro_sandbox::gc::temp_prefix("spill"))
+        .tempdir()
+        .map_err(Error::Temp)?;
+    let spill = SpillDir::new(Some(dir.path().to_owned()));
+    Ok((dir, spill))
+}
+
 /// Unpack a tarball into a fresh temporary directory, collecting its headers in the same pass.
 fn unpack(
     path: &Path,
     opts: &DiffOptions,
     budget: &Budget,
+    spill: &SpillDir,
 ) -> Result<(tempfile::TempDir, TarHeaders), Error> {
     let dir = tempfile::Builder::new()
         .prefix(&repro_sandbox::gc::temp_prefix("diff"))
         .tempdir()
         .map_err(Error::Temp)?;
-    let mut headers = TarHeaders::new();
+    let mut headers = TarHeaders::with_spill(spill.clone(), DEFAULT_MAX_IN_MEMORY);
     repro_artifact::unpack_tarball_with(path, dir.path(), &unpack_limits(opts), budget, |m| {
         headers.push(m);
     })
     .map_err(|source| Error::Unpack { path: path.to_owned(), source })?;
-    headers.shrink();
     Ok((dir, headers))
 }
 
@@ -260,10 +273,13 @@ pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<
         }
         _ => {
             // Unpack tarball sides concurrently.
+            let (_spill_guard, spill) = spill_dir()?;
             let (ua, ub) = std::thread::scope(|s| {
-                let ha =
-                    s.spawn(|| (ka == Kind::Tarball).then(|| unpack(a, opts, &budget)).transpose());
-                let ub = (kb == Kind::Tarball).then(|| unpack(b, opts, &budget)).transpose();
+                let ha = s.spawn(|| {
+                    (ka == Kind::Tarball).then(|| unpack(a, opts, &budget, &spill)).transpose()
+                });
+                let ub =
+                    (kb == Kind::Tarball).then(|| unpack(b, opts, &budget, &spill)).transpose();
                 (ha.join().expect("unpack thread panicked"), ub)
             });
             // Both guards are held here: whichever side failed or was cancelled, the other
@@ -272,14 +288,19 @@ pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<
             let (ua, ub) = (ua?, ub?);
             let da = ua.as_ref().map_or(a, |(d, _)| d.path());
             let db = ub.as_ref().map_or(b, |(d, _)| d.path());
-            let scanned = repro_differ::scan_pair_cancellable(da, db, budget.cancel());
+            let scanned = repro_differ::scan_pair_with(da, db, &n, budget.cancel(), &spill);
             check_cancelled(&budget)?;
             let (ta, tb) = scanned?;
-            let headers = match (&ua, &ub) {
-                (Some((_, ha)), Some((_, hb))) => Some((ha, hb)),
+            // The unpacked directories stay until the comparison is done.
+            let (ua, ub) = (ua.map(|(d, h)| (d, Some(h))), ub.map(|(d, h)| (d, Some(h))));
+            let (mut ua, mut ub) = (ua, ub);
+            let headers = match (ua.as_mut(), ub.as_mut()) {
+                (Some((_, ha)), Some((_, hb))) => ha.take().zip(hb.take()),
                 _ => None,
             };
-            repro_differ::compare_trees(&ta, &tb, &n, &copts, headers, &sink)
+            let report = repro_differ::compare_trees(ta, tb, &n, &copts, headers, &sink);
+            drop((ua, ub));
+            report?
         }
     };
     check_cancelled(&budget)?;
