@@ -50,6 +50,9 @@ pub(crate) fn convert(
     let script = cx.string("script", script)?;
     let sources = cx.sources(sources);
     let platforms = cx.platforms(platforms, call_loc);
+    // `platforms = [AnyPlatform()]`: one artifact for every target.
+    let platform_independent =
+        cx.it.any_platform && platforms.len() == 1 && platforms[0] == BUILDABLE_TRIPLET;
     let products = cx.products(products);
     let dependencies = cx.dependencies(dependencies);
     for dep in opts.deps.keys() {
@@ -75,6 +78,7 @@ pub(crate) fn convert(
         source_date_epoch: 0,
         environment: BTreeMap::new(),
         network: false,
+        platform_independent,
         normalize: NormalizeConfig::default(),
     };
 

@@ -249,6 +249,8 @@ fn platforms_that_cannot_be_built_or_evaluated_warn() {
     )
     .unwrap();
     assert_eq!(a.recipe.platforms, ["x86_64-linux-gnu"]);
+    assert!(a.recipe.platform_independent, "AnyPlatform() is marked platform-independent");
+    assert!(a.toml.contains("platform_independent = true"), "{}", a.toml);
     assert!(a.warnings.is_empty() && a.notes.iter().any(|n| n.contains("AnyPlatform")));
     let u = import("platforms/unknown_filter.jl");
     assert!(has_warning(&u, 2, "unsupported function `has_feature`"), "{:?}", warnings(&u));

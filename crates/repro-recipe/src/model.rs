@@ -27,6 +27,10 @@ pub struct Recipe {
     pub environment: BTreeMap<String, String>,
     /// Whether the build may reach the network (default false).
     pub network: bool,
+    /// The artifact does not depend on the target (BinaryBuilder's `AnyPlatform()`: headers,
+    /// data): built once, on the recipe's one platform, and installed for every target that
+    /// depends on it.
+    pub platform_independent: bool,
     /// Recipe-specific normalization rules.
     pub normalize: NormalizeConfig,
 }

@@ -37,6 +37,7 @@ const TOP_KEYS: &[&str] = &[
     "source_date_epoch",
     "environment",
     "network",
+    "platform_independent",
     "normalize",
 ];
 
@@ -471,6 +472,7 @@ impl<'s> Parser<'s> {
         let source_date_epoch = self.source_date_epoch(root);
         let environment = self.environment(root);
         let network = self.network(root);
+        let platform_independent = self.platform_independent(root, platforms.as_deref());
         let normalize = self.normalize(root);
 
         Some(Recipe {
@@ -486,6 +488,7 @@ impl<'s> Parser<'s> {
             source_date_epoch: source_date_epoch?,
             environment: environment?,
             network: network?,
+            platform_independent: platform_independent?,
             normalize: normalize?,
         })
     }
@@ -935,6 +938,31 @@ impl<'s> Parser<'s> {
                 None
             }
         }
+    }
+
+    /// `platform_independent = true`: allowed with exactly one platform (the one it is built on).
+    fn platform_independent(
+        &mut self,
+        root: &Table<'_, '_>,
+        platforms: Option<&[String]>,
+    ) -> Option<bool> {
+        let Some(v) = root.get("platform_independent") else { return Some(false) };
+        let DeValue::Boolean(b) = v.get_ref() else {
+            self.type_error(v, "platform_independent", "a boolean (true or false)");
+            return None;
+        };
+        if *b && platforms.is_some_and(|p| p.len() != 1) {
+            self.report(
+                &v.span(),
+                "platform_independent",
+                Rule::new("a platform-independent recipe lists exactly one platform").help(
+                    "keep the one platform it is built on (e.g. platforms = [\"x86_64-linux-gnu\"]); \
+                     its artifact is installed for every target",
+                ),
+            );
+            return None;
+        }
+        Some(*b)
     }
 
     fn normalize(&mut self, root: &Table<'_, '_>) -> Option<NormalizeConfig> {

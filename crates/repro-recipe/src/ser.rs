@@ -22,6 +22,9 @@ pub fn to_toml(recipe: &Recipe) -> String {
     if recipe.network {
         kv(w, "network", "true");
     }
+    if recipe.platform_independent {
+        kv(w, "platform_independent", "true");
+    }
     kv(w, "script", &multiline(&recipe.script));
 
     if !recipe.environment.is_empty() {

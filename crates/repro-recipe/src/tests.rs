@@ -75,6 +75,7 @@ fn minimal_recipe_has_defaults() {
     assert!(r.sources.is_empty() && r.products.is_empty() && r.dependencies.is_empty());
     assert_eq!(r.source_date_epoch, 0);
     assert!(!r.network);
+    assert!(!r.platform_independent);
     assert!(r.environment.is_empty());
     assert!(r.normalize.ignore.is_empty());
     assert_eq!(r.path, PathBuf::from("dir/r.toml"));
@@ -375,6 +376,23 @@ fn platforms_must_be_a_non_empty_unique_list() {
     assert!(p.message.contains("listed twice"));
     assert!(crate::validate::platform("x86_64-linux-gnu").is_ok());
     assert!(crate::validate::platform("x86_64-linux-gnux").is_err());
+}
+
+#[test]
+fn platform_independent_needs_exactly_one_platform_and_round_trips() {
+    let r = ok(&doc("platform_independent = true", ""));
+    assert!(r.platform_independent);
+    let text = to_toml(&r);
+    assert!(text.contains("platform_independent = true"), "{text}");
+    assert_eq!(parse_str(&text, path()).unwrap(), r);
+    assert!(!to_toml(&ok(TOP)).contains("platform_independent"), "left out at its default");
+    let two =
+        TOP.replace("[\"x86_64-linux-gnu\"]", "[\"x86_64-linux-gnu\", \"aarch64-linux-gnu\"]");
+    let p = one(&format!("{two}platform_independent = true\n"));
+    assert_eq!(p.field, "platform_independent");
+    assert_eq!(p.message, "a platform-independent recipe lists exactly one platform");
+    let p = one(&doc("platform_independent = \"yes\"", ""));
+    assert_eq!(p.field, "platform_independent");
 }
 
 // ----- sources -------------------------------------------------------------------------------

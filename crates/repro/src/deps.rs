@@ -323,6 +323,10 @@ impl RecipeIndex {
         if recipe.platforms.iter().any(|p| p == target) {
             return Some(target.to_owned());
         }
+        // One artifact for every target (`AnyPlatform()`): the one platform it is built on.
+        if recipe.platform_independent {
+            return recipe.platforms.first().cloned();
+        }
         let key = (canon.to_owned(), target.to_owned());
         let mut known = self.platforms.lock().unwrap_or_else(|e| e.into_inner());
         known

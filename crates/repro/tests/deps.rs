@@ -382,6 +382,61 @@ fn a_tagged_platform_gets_its_dependency_built_for_the_matching_platform() {
     assert!(msg.contains("does not list the platform x86_64-linux-musl-cxx11"), "{msg}");
 }
 
+/// A platform-independent dependency (BinaryBuilder's `AnyPlatform()`: headers, data) is
+/// built once, on its one platform, and installed for every target that depends on it.
+#[test]
+fn a_platform_independent_dependency_serves_every_target() {
+    let f = Fixture::new();
+    write(
+        &f.root.join("headers/recipe.toml"),
+        "name = \"Headers\"\nversion = \"1.0.0\"\nscript = \"true\"\n\
+         platforms = [\"x86_64-linux-gnu\"]\nplatform_independent = true\n",
+    );
+    let top = f.root.join("top/recipe.toml");
+    write(
+        &top,
+        "name = \"Top\"\nversion = \"1.0.0\"\nscript = \"true\"\n\
+         platforms = [\"aarch64-linux-gnu\", \"x86_64-w64-mingw32\", \"x86_64-linux-gnu\"]\n\n\
+         [[dependencies]]\nname = \"Headers_jll\"\n",
+    );
+    let cfg = DepConfig::default();
+    for target in ["aarch64-linux-gnu", "x86_64-w64-mingw32", "x86_64-linux-gnu"] {
+        let plan = resolve_in(&f.root, &cfg, &top, target).unwrap();
+        assert_eq!(plan.nodes.len(), 1);
+        assert_eq!(plan.nodes[0].target, "x86_64-linux-gnu", "for {target}");
+    }
+    // Without the mark, the same recipe does not serve aarch64.
+    write(
+        &f.root.join("headers/recipe.toml"),
+        "name = \"Headers\"\nversion = \"1.0.0\"\nscript = \"true\"\n\
+         platforms = [\"x86_64-linux-gnu\"]\n",
+    );
+    let msg = resolve_in(&f.root, &cfg, &top, "aarch64-linux-gnu").unwrap_err().to_string();
+    assert!(msg.contains("does not list the platform aarch64-linux-gnu"), "{msg}");
+    write(
+        &f.root.join("headers/recipe.toml"),
+        "name = \"Headers\"\nversion = \"1.0.0\"\nscript = \"true\"\n\
+         platforms = [\"x86_64-linux-gnu\"]\nplatform_independent = true\n",
+    );
+
+    // End to end (fake runner): a check of Top for aarch64 builds Headers once, for
+    // x86_64-linux-gnu, and installs it into both builds of Top.
+    let runner = Arc::new(FakeRunner::new(fake_build));
+    let mut opts = f.options(&top, &runner);
+    opts.platform = Some("aarch64-linux-gnu".into());
+    let out = rt().block_on(check(&opts, repro_events::null_sink())).unwrap();
+    let labels: Vec<String> = runner.runs().iter().map(|r| r.label.clone()).collect();
+    assert_eq!(
+        labels.iter().filter(|l| l.starts_with("dep-")).cloned().collect::<Vec<_>>(),
+        ["dep-Headers-x86_64-linux-gnu"]
+    );
+    for r in runner.runs().iter().filter(|r| r.recipe == "Top") {
+        let names: Vec<&str> = r.installs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["Headers_jll"], "{r:?}");
+    }
+    assert!(out.report.is_reproducible(), "{:?}", out.report.files);
+}
+
 #[test]
 fn compat_and_platform_filters_are_applied() {
     let f = Fixture::new();

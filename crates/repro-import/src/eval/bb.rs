@@ -517,12 +517,14 @@ impl Call<'_, '_> {
             return r;
         }
         let note = format!(
-            "`AnyPlatform()` (a platform-independent artifact) is imported as {}",
+            "`AnyPlatform()` (a platform-independent artifact) is imported as {} with \
+             `platform_independent = true`: built there once and installed for every target",
             platform::BUILDABLE_TRIPLET
         );
         if !self.it.notes.contains(&note) {
             self.it.notes.push(note);
         }
+        self.it.any_platform = true;
         Ok(Value::Platform(Platform::new("x86_64", "linux")))
     }
 

@@ -106,6 +106,8 @@ pub(crate) struct Interp {
     include_stack: Vec<usize>,
     pub(crate) build_calls: Vec<BuildCall>,
     pub(crate) notes: Vec<String>,
+    /// `AnyPlatform()` was called.
+    pub(crate) any_platform: bool,
     /// Values of `end` for the innermost index expressions.
     end_values: Vec<i64>,
     /// Bytes charged against [`MAX_ALLOC_BYTES`].
@@ -137,6 +139,7 @@ impl Interp {
             include_stack: Vec::new(),
             build_calls: Vec::new(),
             notes: Vec::new(),
+            any_platform: false,
             end_values: Vec::new(),
             allocated: 0,
             deadline: time_limit.map(|l| (Instant::now() + l, l)),

@@ -125,6 +125,7 @@ pub fn recipe(dir: &Path, sources: Vec<Source>) -> Recipe {
         source_date_epoch: 0,
         environment: Default::default(),
         network: false,
+        platform_independent: false,
         normalize: NormalizeConfig::default(),
     }
 }
