@@ -563,3 +563,45 @@ fn batch_check_runs_every_job_and_keeps_going_past_failures() {
         validate(&["--schemafile", schema.to_str().unwrap()], &[&out_dir.join("batch.json")]);
     }
 }
+
+/// A plan lists ten jobs whose dependencies do not resolve and counts the rest; `-v` lists
+/// every one (what a corpus-wide plan needs to see what is missing, and why).
+#[test]
+fn plan_lists_every_unresolved_job_with_verbose() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path().join("recipes");
+    // 12 recipes × 2 platforms, each needing a JLL that no recipe provides: 24 unresolved jobs.
+    for i in 0..12 {
+        write(
+            &r.join(format!("lib{i:02}/recipe.toml")),
+            &recipe_text(&format!("lib{i:02}"), &["Missing_jll"]),
+        );
+    }
+    let run = |verbose: bool| {
+        let mut c = repro();
+        c.current_dir(t.path()).args([
+            "plan",
+            "recipes",
+            "--platform",
+            "all",
+            "--github-actions",
+            "-",
+        ]);
+        if verbose {
+            c.arg("-v");
+        }
+        let out = c.assert().success().get_output().clone();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let unresolved =
+        |s: &str| s.lines().filter(|l| l.contains(": dependencies do not resolve")).count();
+    let brief = run(false);
+    assert_eq!(unresolved(&brief), 10, "{brief}");
+    assert!(
+        brief.contains("14 more jobs whose dependencies do not resolve (-v lists them)"),
+        "{brief}"
+    );
+    let all = run(true);
+    assert_eq!(unresolved(&all), 24, "{all}");
+    assert!(!all.contains("more jobs whose"), "{all}");
+}

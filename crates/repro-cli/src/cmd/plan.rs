@@ -90,25 +90,26 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
             plan.jobs.iter().map(|j| j.job.recipe_path.as_path()).collect();
         ctx.note(&format!("{} recipes changed in {range} (with their dependents)", n.len()));
     }
-    const SHOWN: usize = 10;
-    for n in plan.notes.iter().take(SHOWN) {
+    // Ten of each; `-v` lists them all (a corpus-wide plan: what does not resolve, and why).
+    let shown: usize = if ctx.verbose > 0 { usize::MAX } else { 10 };
+    for n in plan.notes.iter().take(shown) {
         ctx.note(&format!("note: {n}"));
     }
-    if plan.notes.len() > SHOWN {
+    if plan.notes.len() > shown {
         ctx.note(&format!(
-            "note: {} more choices of recipes and published JLLs",
-            plan.notes.len() - SHOWN
+            "note: {} more choices of recipes and published JLLs (-v lists them)",
+            plan.notes.len() - shown
         ));
     }
-    for (id, e) in plan.unresolved.iter().take(SHOWN) {
+    for (id, e) in plan.unresolved.iter().take(shown) {
         ctx.note(&format!(
             "warning: {id}: dependencies do not resolve, so the job waits for none: {e}"
         ));
     }
-    if plan.unresolved.len() > SHOWN {
+    if plan.unresolved.len() > shown {
         ctx.note(&format!(
-            "warning: {} more jobs whose dependencies do not resolve",
-            plan.unresolved.len() - SHOWN
+            "warning: {} more jobs whose dependencies do not resolve (-v lists them)",
+            plan.unresolved.len() - shown
         ));
     }
     let mut opts = PlanOptions {
