@@ -137,7 +137,8 @@ fn diff_interrupted_mid_unpack_removes_its_temp_dirs_and_exits_128_plus_signal()
     for signal in ["INT", "TERM", "HUP"] {
         let tmpdir = tmp.path().join(format!("tmp-{signal}"));
         std::fs::create_dir_all(&tmpdir).unwrap();
-        let args = [OsStr::new("diff"), big.as_os_str(), big.as_os_str()];
+        // `--unpack`: two tarballs are otherwise read as streams, without unpacking.
+        let args = [OsStr::new("diff"), OsStr::new("--unpack"), big.as_os_str(), big.as_os_str()];
         let mut child = spawn(&tmpdir, &args, &[]);
         // Wait until an unpack has started writing into its temporary directory.
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -6,6 +6,8 @@
 //!   order within flat memory ([`Sorter`] spills sorted runs past a bound).
 //! - [`pack_dir`], [`write_deterministic_tar`]: Tar.jl-like deterministic tarballs.
 //! - [`unpack_tarball`], [`unpack_tar_reader`]: refuse path escapes, devices and oversized input.
+//! - [`scan_tarball`]: a tarball read as the tree unpacking it would give, without writing it
+//!   out ([`extract_files`] writes the few files a comparison needs).
 //! - [`read_tar`]: the one bounded reader of untrusted tar streams (unpacking, hashing and the
 //!   differ all use it), charging a run-wide [`Budget`].
 //! - [`open_decompressed`], [`detect_compression`]: format by magic bytes; corrupt streams and
@@ -27,6 +29,7 @@ mod scan;
 mod spill;
 mod tarhash;
 mod tarread;
+mod tartree;
 mod unpack;
 
 pub use artifacts_toml::{
@@ -56,7 +59,8 @@ pub use tarhash::{
     ContentHashes, TarballHashes, tree_hash_tar_reader, tree_hash_tarball, tree_hash_tarball_with,
 };
 pub use tarread::{TarKind, TarLimits, TarMember, read_tar};
+pub use tartree::{TarTree, scan_tarball};
 pub use unpack::{
-    DEFAULT_MAX_RATIO, UnpackLimits, UnpackStats, unpack_tar_reader, unpack_tarball,
+    DEFAULT_MAX_RATIO, UnpackLimits, UnpackStats, extract_files, unpack_tar_reader, unpack_tarball,
     unpack_tarball_with,
 };

@@ -44,21 +44,24 @@ pub struct Entry {
 pub struct Tree {
     pub root: PathBuf,
     entries: Sorted<Rec>,
+    /// More entries, sorted, merged with `entries` when read (the directories of a tarball
+    /// read without unpacking, see `tartree`).
+    extra: Vec<Rec>,
     file_bytes: u64,
 }
 
 /// One entry as scanned and spilled.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct Rec {
-    path: String,
+pub(crate) struct Rec {
+    pub(crate) path: String,
     /// File size.
-    size: u64,
+    pub(crate) size: u64,
     /// Symlink target.
-    target: String,
-    sha256: [u8; 32],
-    kind: u8,
+    pub(crate) target: String,
+    pub(crate) sha256: [u8; 32],
+    pub(crate) kind: u8,
     /// `EXECUTABLE`, `HASHED`, `HAS_CONTENT`.
-    flags: u8,
+    pub(crate) flags: u8,
 }
 
 impl Keyed for Rec {
@@ -67,12 +70,12 @@ impl Keyed for Rec {
     }
 }
 
-const DIR: u8 = 0;
-const FILE: u8 = 1;
-const SYMLINK: u8 = 2;
-const EXECUTABLE: u8 = 1;
-const HASHED: u8 = 2;
-const HAS_CONTENT: u8 = 4;
+pub(crate) const DIR: u8 = 0;
+pub(crate) const FILE: u8 = 1;
+pub(crate) const SYMLINK: u8 = 2;
+pub(crate) const EXECUTABLE: u8 = 1;
+pub(crate) const HASHED: u8 = 2;
+pub(crate) const HAS_CONTENT: u8 = 4;
 
 /// Files hashed in parallel at a time.
 const HASH_BATCH: usize = 1024;
@@ -105,14 +108,25 @@ pub struct Scanned {
 }
 
 impl Tree {
+    /// A tree of `entries` and the sorted `extra` entries (no path in both).
+    pub(crate) fn from_parts(
+        root: PathBuf,
+        entries: Sorted<Rec>,
+        extra: Vec<Rec>,
+        file_bytes: u64,
+    ) -> Tree {
+        debug_assert!(extra.windows(2).all(|w| w[0].path < w[1].path));
+        Tree { root, entries, extra, file_bytes }
+    }
+
     /// Number of entries.
     pub fn len(&self) -> u64 {
-        self.entries.len()
+        self.entries.len() + self.extra.len() as u64
     }
 
     /// Whether the tree has no entry.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// Total size of all regular files.
@@ -127,7 +141,10 @@ impl Tree {
 
     /// Read the entries in path order (consumes the tree; its spill files go with the cursor).
     pub fn into_cursor(self) -> Result<TreeCursor> {
-        Ok(TreeCursor { reader: self.entries.into_reader()? })
+        Ok(TreeCursor {
+            reader: self.entries.into_reader()?,
+            extra: self.extra.into_iter().peekable(),
+        })
     }
 
     /// Every entry in path order (for small trees: they are all held in memory).
@@ -149,16 +166,33 @@ impl Tree {
 /// The entries of a [`Tree`] in path order, one of lookahead.
 pub struct TreeCursor {
     reader: SortedReader<Rec>,
+    extra: std::iter::Peekable<std::vec::IntoIter<Rec>>,
 }
 
 impl TreeCursor {
+    /// Whether the next entry comes from `extra`.
+    fn extra_first(&mut self) -> bool {
+        match (self.reader.peek(), self.extra.peek()) {
+            (Some(r), Some(e)) => e.path < r.path,
+            (None, Some(_)) => true,
+            _ => false,
+        }
+    }
+
     /// The path of the next entry.
-    pub fn peek_path(&self) -> Option<&str> {
-        self.reader.peek().map(|r| r.path.as_str())
+    pub fn peek_path(&mut self) -> Option<&str> {
+        if self.extra_first() {
+            self.extra.peek().map(|r| r.path.as_str())
+        } else {
+            self.reader.peek().map(|r| r.path.as_str())
+        }
     }
 
     /// The next entry, consumed.
     pub fn next_entry(&mut self) -> Result<Option<Scanned>> {
+        if self.extra_first() {
+            return Ok(self.extra.next().map(Rec::into_scanned));
+        }
         Ok(self.reader.next_record()?.map(Rec::into_scanned))
     }
 }
@@ -227,7 +261,7 @@ pub fn scan_dir(root: &Path, opts: &ScanOptions) -> Result<Tree> {
     };
     w.walk(root, "", 0)?;
     w.flush()?;
-    Ok(Tree { root: root.to_owned(), entries: w.sorter.finish()?, file_bytes: w.file_bytes })
+    Ok(Tree::from_parts(root.to_owned(), w.sorter.finish()?, Vec::new(), w.file_bytes))
 }
 
 struct Walker<'a> {
@@ -343,7 +377,7 @@ thread_local! {
     static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; crate::hashes::BUF_SIZE]);
 }
 
-fn sha256_stream(mut f: &fs::File, path: &Path, expected: u64) -> Result<Sha256> {
+pub(crate) fn sha256_stream(mut f: &fs::File, path: &Path, expected: u64) -> Result<Sha256> {
     BUF.with(|b| {
         let buf = &mut b.borrow_mut()[..];
         let mut h = sha2::Sha256::new();

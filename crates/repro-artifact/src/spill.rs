@@ -218,6 +218,29 @@ impl<T: Keyed + DeserializeOwned> Sorted<T> {
         self.files.as_ref().map_or(0, |f| f.paths.len())
     }
 
+    /// Visit every record in key order without consuming them (spilled runs are read again).
+    pub fn try_for_each(&self, mut f: impl FnMut(&T) -> Result<()>) -> Result<()> {
+        let Some(files) = &self.files else {
+            return self.mem.iter().try_for_each(f);
+        };
+        let mut heap = BinaryHeap::new();
+        let mut runs = Vec::new();
+        for (i, p) in files.paths.iter().enumerate() {
+            let mut r = RunReader::open(p)?;
+            if let Some(t) = r.next()? {
+                heap.push(Head { t, run: i });
+            }
+            runs.push(r);
+        }
+        while let Some(Head { t, run }) = heap.pop() {
+            f(&t)?;
+            if let Some(n) = runs[run].next()? {
+                heap.push(Head { t: n, run });
+            }
+        }
+        Ok(())
+    }
+
     /// Read the records in key order (consumes them; the spill files go with the reader).
     pub fn into_reader(self) -> Result<SortedReader<T>> {
         let mut heap = BinaryHeap::new();
@@ -449,6 +472,39 @@ mod tests {
             0,
             "spill files removed with the reader"
         );
+    }
+
+    #[test]
+    fn visiting_in_order_keeps_the_records() {
+        let d = tempfile::tempdir().unwrap();
+        for max in [10_000, 7] {
+            let mut s = Sorter::new(SpillDir::new(Some(d.path().to_owned())), max);
+            for r in records(100) {
+                s.push(r).unwrap();
+            }
+            let sorted = s.finish().unwrap();
+            let mut seen = Vec::new();
+            sorted
+                .try_for_each(|r| {
+                    seen.push(r.clone());
+                    Ok(())
+                })
+                .unwrap();
+            let mut again = Vec::new();
+            sorted
+                .try_for_each(|r| {
+                    again.push(r.clone());
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(seen, again, "a second visit sees the same records");
+            let mut rd = sorted.into_reader().unwrap();
+            let mut read = Vec::new();
+            while let Some(r) = rd.next_record().unwrap() {
+                read.push(r);
+            }
+            assert_eq!(seen, read);
+        }
     }
 
     #[test]

@@ -112,13 +112,28 @@ pub fn unpack_tarball_with(
     on_member: impl FnMut(&Meta),
 ) -> Result<UnpackStats> {
     let r = crate::compress::open_decompressed_bounded(path, limits.max_ratio)?;
-    unpack_inner(r, &path.display().to_string(), dest, limits, budget, on_member)
+    unpack_inner(r, &path.display().to_string(), dest, limits, budget, None, on_member)
+}
+
+/// Write only the regular files `only` (archive-relative, `/`-joined paths) of the tarball at
+/// `path` into `dest`, with the directories above them; every other member is read and
+/// skipped. For a tarball already read whole ([`crate::scan_tarball`] said it needs no
+/// unpacking: no hardlinks, no member replacing another), to compare a few of its files.
+pub fn extract_files(
+    path: &Path,
+    dest: &Path,
+    limits: &UnpackLimits,
+    budget: &Budget,
+    only: &HashSet<Vec<u8>>,
+) -> Result<UnpackStats> {
+    let r = crate::compress::open_decompressed_bounded(path, limits.max_ratio)?;
+    unpack_inner(r, &path.display().to_string(), dest, limits, budget, Some(only), |_| {})
 }
 
 /// Unpack an uncompressed tar stream into `dest` (created if missing).
 pub fn unpack_tar_reader<R: Read>(r: R, dest: &Path, limits: &UnpackLimits) -> Result<UnpackStats> {
     let archive = format!("tar stream for {}", dest.display());
-    unpack_inner(r, &archive, dest, limits, &Budget::unlimited(), |_| {})
+    unpack_inner(r, &archive, dest, limits, &Budget::unlimited(), None, |_| {})
 }
 
 fn unpack_inner<R: Read>(
@@ -127,6 +142,7 @@ fn unpack_inner<R: Read>(
     dest: &Path,
     limits: &UnpackLimits,
     budget: &Budget,
+    only: Option<&HashSet<Vec<u8>>>,
     mut on_member: impl FnMut(&Meta),
 ) -> Result<UnpackStats> {
     fs::create_dir_all(dest).map_err(|e| Error::io("create directory", dest, e))?;
@@ -141,6 +157,7 @@ fn unpack_inner<R: Read>(
         stats: UnpackStats::default(),
         buf: vec![0u8; BUF_SIZE],
         budget,
+        only,
     };
     tarread::read_tar(r, archive, &limits.read_limits(), budget, |meta, data| {
         u.entry(meta, data)?;
@@ -164,6 +181,9 @@ struct Unpacker<'a> {
     buf: Vec<u8>,
     /// The run's budget, whose cancellation the final passes check too.
     budget: &'a Budget,
+    /// Write only these regular files (archive-relative paths) and the directories above
+    /// them; skip everything else ([`extract_files`]).
+    only: Option<&'a HashSet<Vec<u8>>>,
 }
 
 fn join(comps: &[Vec<u8>]) -> Vec<u8> {
@@ -195,6 +215,11 @@ impl Unpacker<'_> {
         }
         if meta.comps.is_empty() {
             // `./`: the destination itself.
+            return Ok(());
+        }
+        if let Some(only) = self.only
+            && (meta.kind != Kind::File || !only.contains(&join(&meta.comps)))
+        {
             return Ok(());
         }
         let (_, parents) = meta.comps.split_last().expect("non-empty");
@@ -449,44 +474,9 @@ impl Unpacker<'_> {
         parent: &[Vec<u8>],
         target: &[u8],
     ) -> std::result::Result<(), &'static str> {
-        let mut stack: Vec<Vec<u8>> = parent.to_vec();
-        let mut queue: VecDeque<Vec<u8>> =
-            target.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
-        let mut hops = 0;
-        while let Some(c) = queue.pop_front() {
-            match c.as_slice() {
-                b"" | b"." => continue,
-                b".." => {
-                    if stack.pop().is_none() {
-                        return Err("resolves outside the destination");
-                    }
-                }
-                _ => {
-                    stack.push(c);
-                    let rel = join(&stack);
-                    let link = match self.pending.get(&rel) {
-                        Some(t) => Some(t.clone()),
-                        None => fs::read_link(self.abs(&rel))
-                            .ok()
-                            .map(|p| p.as_os_str().as_bytes().to_vec()),
-                    };
-                    if let Some(t) = link {
-                        hops += 1;
-                        if hops > 40 {
-                            return Err("has too many levels of symlinks");
-                        }
-                        if t.first() == Some(&b'/') {
-                            return Err("resolves through an absolute symlink");
-                        }
-                        stack.pop();
-                        for part in t.split(|&b| b == b'/').rev() {
-                            queue.push_front(part.to_vec());
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
+        resolves_inside(&self.pending, parent, target, |rel| {
+            fs::read_link(self.abs(rel)).ok().map(|p| p.as_os_str().as_bytes().to_vec())
+        })
     }
 }
 
@@ -497,4 +487,51 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 
 fn mtime(t: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(t.min(1 << 40))
+}
+
+/// Resolve the symlink `target` from the directory `parent` (archive-relative components)
+/// against the archive's symlinks (`pending`, relative path → target) and `on_disk` (the target
+/// of a symlink already on disk), failing when it leaves the destination, goes through an
+/// absolute symlink or follows more than 40 links.
+pub(crate) fn resolves_inside(
+    pending: &BTreeMap<Vec<u8>, Vec<u8>>,
+    parent: &[Vec<u8>],
+    target: &[u8],
+    on_disk: impl Fn(&[u8]) -> Option<Vec<u8>>,
+) -> std::result::Result<(), &'static str> {
+    let mut stack: Vec<Vec<u8>> = parent.to_vec();
+    let mut queue: VecDeque<Vec<u8>> = target.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+    let mut hops = 0;
+    while let Some(c) = queue.pop_front() {
+        match c.as_slice() {
+            b"" | b"." => continue,
+            b".." => {
+                if stack.pop().is_none() {
+                    return Err("resolves outside the destination");
+                }
+            }
+            _ => {
+                stack.push(c);
+                let rel = join(&stack);
+                let link = match pending.get(&rel) {
+                    Some(t) => Some(t.clone()),
+                    None => on_disk(&rel),
+                };
+                if let Some(t) = link {
+                    hops += 1;
+                    if hops > 40 {
+                        return Err("has too many levels of symlinks");
+                    }
+                    if t.first() == Some(&b'/') {
+                        return Err("resolves through an absolute symlink");
+                    }
+                    stack.pop();
+                    for part in t.split(|&b| b == b'/').rev() {
+                        queue.push_front(part.to_vec());
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -30,7 +30,9 @@ use std::time::Duration;
 use repro_artifact::{Budget, BudgetLimits};
 
 pub use tarmeta::TarHeaders;
-pub use tree::{compare_single_files, compare_trees, scan_pair, scan_pair_with};
+pub use tree::{
+    Materialize, compare_single_files, compare_trees, compare_trees_with, scan_pair, scan_pair_with,
+};
 
 /// Bounds on the work and output of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +145,13 @@ pub enum Error {
     /// Reading back the entries or headers spilled to disk failed.
     #[error("cannot read back the spilled entry lists: {source}")]
     Spill {
+        #[source]
+        source: repro_artifact::Error,
+    },
+    /// Writing out the files to compare from a tarball failed.
+    #[error("cannot extract the files to compare from {}: {source}", path.display())]
+    Extract {
+        path: std::path::PathBuf,
         #[source]
         source: repro_artifact::Error,
     },

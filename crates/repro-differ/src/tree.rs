@@ -72,7 +72,7 @@ struct Side {
 }
 
 impl Side {
-    fn peek(&self) -> Option<&str> {
+    fn peek(&mut self) -> Option<&str> {
         self.cursor.peek_path()
     }
 
@@ -239,6 +239,25 @@ pub fn compare_trees(
     tar_headers: Option<(TarHeaders, TarHeaders)>,
     sink: &Sink,
 ) -> Result<Report, Error> {
+    compare_trees_with(a, b, normalizer, opts, tar_headers, sink, None)
+}
+
+/// Writes the files a comparison examines in detail (paths relative to the trees' roots) under
+/// both roots, for trees read from tarballs without unpacking them
+/// (`repro_artifact::scan_tarball`).
+pub type Materialize<'m> = &'m (dyn Fn(&[&str]) -> Result<(), Error> + Sync);
+
+/// [`compare_trees`] whose trees' files are written out only once the merge has found which
+/// ones differ (`materialize`).
+pub fn compare_trees_with(
+    a: Tree,
+    b: Tree,
+    normalizer: &Normalizer,
+    opts: &CompareOptions,
+    tar_headers: Option<(TarHeaders, TarHeaders)>,
+    sink: &Sink,
+    materialize: Option<Materialize<'_>>,
+) -> Result<Report, Error> {
     let (root_a, root_b) = (a.root.clone(), b.root.clone());
     let spill = |source| Error::Spill { source };
     let mut sa = Side { cursor: a.into_cursor().map_err(spill)? };
@@ -401,6 +420,12 @@ pub fn compare_trees(
         files.push(f);
     }
     drop((sa, sb));
+    if let Some(m) = materialize
+        && !deep.is_empty()
+    {
+        let paths: Vec<&str> = deep.iter().map(|&i| files[i].path.as_str()).collect();
+        m(&paths)?;
+    }
 
     // Content comparison of differing files, in parallel, within one budget.
     let budget = opts.budget.clone().unwrap_or_else(|| Arc::new(opts.limits.budget()));

@@ -16,9 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use repro_artifact::{Budget, Cancel, UnpackLimits};
-use repro_artifact::{DEFAULT_MAX_IN_MEMORY, SpillDir};
+use std::collections::HashSet;
+
+use repro_artifact::{ContentFilter, DEFAULT_MAX_IN_MEMORY, ScanOptions, SpillDir, TarTree};
 use repro_differ::{CompareOptions, TarHeaders};
-use repro_events::Sink;
+use repro_events::{Event, Level, Sink};
 use repro_normalizer::{NormalizeOptions, Normalizer};
 use repro_recipe::IgnoreRule;
 use repro_report::{Input, Inputs, Report};
@@ -42,6 +44,11 @@ pub struct DiffOptions {
     pub limits: DiffLimits,
     /// The run's cancellation (the CLI cancels it on SIGINT, SIGTERM and SIGHUP).
     pub cancel: CancellationToken,
+    /// Read two tarballs without unpacking them, writing out only the files compared in
+    /// detail (`repro_artifact::scan_tarball`); archives that need unpacking to be compared as
+    /// installed (hardlinks, members replacing others, ...) are unpacked anyway. `false`:
+    /// always unpack (`--unpack`).
+    pub tarballs_in_stream: bool,
 }
 
 impl Default for DiffOptions {
@@ -54,6 +61,7 @@ impl Default for DiffOptions {
             date_window: None,
             limits: DiffLimits::default(),
             cancel: CancellationToken::new(),
+            tarballs_in_stream: true,
         }
     }
 }
@@ -235,6 +243,127 @@ fn unpack(
     Ok((dir, headers))
 }
 
+/// Compare two inputs of which at least one is a directory or a tarball to unpack: tarballs are
+/// unpacked (concurrently, headers collected in the same pass), then both trees scanned.
+fn compare_unpacked(
+    a: &Path,
+    b: &Path,
+    (ka, kb): (Kind, Kind),
+    opts: &DiffOptions,
+    n: &Normalizer,
+    budget: &Arc<Budget>,
+    sink: &Sink,
+) -> Result<Report, Error> {
+    let copts = compare_options(opts, budget.clone());
+    // Unpack tarball sides concurrently.
+    let (_spill_guard, spill) = spill_dir()?;
+    let (ua, ub) = std::thread::scope(|s| {
+        let ha =
+            s.spawn(|| (ka == Kind::Tarball).then(|| unpack(a, opts, budget, &spill)).transpose());
+        let ub = (kb == Kind::Tarball).then(|| unpack(b, opts, budget, &spill)).transpose();
+        (ha.join().expect("unpack thread panicked"), ub)
+    });
+    // Both guards are held here: whichever side failed or was cancelled, the other
+    // side's directory is removed when its guard drops.
+    check_cancelled(budget)?;
+    let (ua, ub) = (ua?, ub?);
+    let da = ua.as_ref().map_or(a, |(d, _)| d.path());
+    let db = ub.as_ref().map_or(b, |(d, _)| d.path());
+    let scanned = repro_differ::scan_pair_with(da, db, n, budget.cancel(), &spill);
+    check_cancelled(budget)?;
+    let (ta, tb) = scanned?;
+    // The unpacked directories stay until the comparison is done.
+    let (ua, ub) = (ua.map(|(d, h)| (d, Some(h))), ub.map(|(d, h)| (d, Some(h))));
+    let (mut ua, mut ub) = (ua, ub);
+    let headers = match (ua.as_mut(), ub.as_mut()) {
+        (Some((_, ha)), Some((_, hb))) => ha.take().zip(hb.take()),
+        _ => None,
+    };
+    let report = repro_differ::compare_trees(ta, tb, n, &copts, headers, sink);
+    drop((ua, ub));
+    Ok(report?)
+}
+
+/// Two tarballs read without unpacking them: each is hashed member by member as it streams
+/// by (`repro_artifact::scan_tarball`), and only the files whose bytes differ, at most
+/// `max_reported_files`, are written out for the detailed comparison. `None` when one of them
+/// needs unpacking to be compared as installed (a note says why).
+fn in_stream(
+    a: &Path,
+    b: &Path,
+    opts: &DiffOptions,
+    n: &Normalizer,
+    budget: &Arc<Budget>,
+    sink: &Sink,
+) -> Result<Option<Report>, Error> {
+    let (_spill_guard, spill) = spill_dir()?;
+    let temp = || {
+        tempfile::Builder::new()
+            .prefix(&repro_sandbox::gc::temp_prefix("diff"))
+            .tempdir()
+            .map_err(Error::Temp)
+    };
+    let (da, db) = (temp()?, temp()?);
+    let scan = ScanOptions {
+        cancel: budget.cancel().clone(),
+        spill: spill.clone(),
+        counts_as_content: Some(ContentFilter(Arc::new(n.kept_predicate()))),
+        ..ScanOptions::default()
+    };
+    let limits = unpack_limits(opts);
+    let read = |p: &Path, root: &Path| -> Result<(TarTree, TarHeaders), Error> {
+        let mut h = TarHeaders::with_spill(spill.clone(), DEFAULT_MAX_IN_MEMORY);
+        let t = repro_artifact::scan_tarball(p, root, &limits, budget, &scan, |m| h.push(m))
+            .map_err(|source| Error::Unpack { path: p.to_owned(), source })?;
+        Ok((t, h))
+    };
+    let (ra, rb) = std::thread::scope(|s| {
+        let ha = s.spawn(|| read(a, da.path()));
+        let rb = read(b, db.path());
+        (ha.join().expect("tarball read thread panicked"), rb)
+    });
+    check_cancelled(budget)?;
+    let ((ta, ha), (tb, hb)) = (ra?, rb?);
+    let (ta, tb) = match (ta, tb) {
+        (TarTree::Tree(x), TarTree::Tree(y)) => (x, y),
+        (TarTree::Unpack(why), _) | (_, TarTree::Unpack(why)) => {
+            sink.emit(Event::Note {
+                level: Level::Info,
+                message: format!("unpacking the tarballs to compare them: {why}"),
+            });
+            return Ok(None);
+        }
+    };
+    // The bytes were charged to the run's budget by the first read.
+    let again = Budget::unlimited().with_cancel(budget.cancel().clone());
+    let materialize = |paths: &[&str]| -> Result<(), repro_differ::Error> {
+        let only: HashSet<Vec<u8>> = paths.iter().map(|p| p.as_bytes().to_vec()).collect();
+        let extract = |p: &Path, d: &Path| {
+            repro_artifact::extract_files(p, d, &limits, &again, &only)
+                .map(drop)
+                .map_err(|source| repro_differ::Error::Extract { path: p.to_owned(), source })
+        };
+        let (x, y) = std::thread::scope(|s| {
+            let hx = s.spawn(|| extract(a, da.path()));
+            let y = extract(b, db.path());
+            (hx.join().expect("extract thread panicked"), y)
+        });
+        x.and(y)
+    };
+    let copts = compare_options(opts, budget.clone());
+    let report = repro_differ::compare_trees_with(
+        ta,
+        tb,
+        n,
+        &copts,
+        Some((ha, hb)),
+        sink,
+        Some(&materialize),
+    )?;
+    check_cancelled(budget)?;
+    Ok(Some(report))
+}
+
 /// Compare two inputs: two directories, two tarballs (`.tar`, `.tar.gz`, `.tar.zst`, `.tar.xz`,
 /// `.tar.bz2`, detected by content), a tarball and a directory, or two single files.
 pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<Report, Error> {
@@ -272,35 +401,17 @@ pub fn diff_paths(a: &Path, b: &Path, opts: &DiffOptions, sink: Sink) -> Result<
             });
         }
         _ => {
-            // Unpack tarball sides concurrently.
-            let (_spill_guard, spill) = spill_dir()?;
-            let (ua, ub) = std::thread::scope(|s| {
-                let ha = s.spawn(|| {
-                    (ka == Kind::Tarball).then(|| unpack(a, opts, &budget, &spill)).transpose()
-                });
-                let ub =
-                    (kb == Kind::Tarball).then(|| unpack(b, opts, &budget, &spill)).transpose();
-                (ha.join().expect("unpack thread panicked"), ub)
-            });
-            // Both guards are held here: whichever side failed or was cancelled, the other
-            // side's directory is removed when its guard drops.
-            check_cancelled(&budget)?;
-            let (ua, ub) = (ua?, ub?);
-            let da = ua.as_ref().map_or(a, |(d, _)| d.path());
-            let db = ub.as_ref().map_or(b, |(d, _)| d.path());
-            let scanned = repro_differ::scan_pair_with(da, db, &n, budget.cancel(), &spill);
-            check_cancelled(&budget)?;
-            let (ta, tb) = scanned?;
-            // The unpacked directories stay until the comparison is done.
-            let (ua, ub) = (ua.map(|(d, h)| (d, Some(h))), ub.map(|(d, h)| (d, Some(h))));
-            let (mut ua, mut ub) = (ua, ub);
-            let headers = match (ua.as_mut(), ub.as_mut()) {
-                (Some((_, ha)), Some((_, hb))) => ha.take().zip(hb.take()),
-                _ => None,
-            };
-            let report = repro_differ::compare_trees(ta, tb, &n, &copts, headers, &sink);
-            drop((ua, ub));
-            report?
+            let both = ka == Kind::Tarball && kb == Kind::Tarball && opts.tarballs_in_stream;
+            match both.then(|| in_stream(a, b, opts, &n, &budget, &sink)).transpose()?.flatten() {
+                Some(report) => report,
+                None => {
+                    // What the stream read charged is not charged twice.
+                    let budget = if both { run_budget(opts) } else { budget.clone() };
+                    let report = compare_unpacked(a, b, (ka, kb), opts, &n, &budget, &sink)?;
+                    check_cancelled(&budget)?;
+                    report
+                }
+            }
         }
     };
     check_cancelled(&budget)?;

@@ -26,6 +26,11 @@ pub(crate) struct Args {
     /// Apply no normalization rule: show the raw comparison.
     #[arg(long)]
     no_normalize: bool,
+    /// Unpack two tarball inputs to disk before comparing them. By default they are read as
+    /// streams and only the files compared in detail are written out (the same report, much
+    /// faster for large tarballs).
+    #[arg(long)]
+    unpack: bool,
     /// Look for VALUE in differing regions and attribute hits to VARIATION (repeatable),
     /// e.g. `--hint hostname=build-host-2`.
     #[arg(long = "hint", value_name = "VARIATION=VALUE")]
@@ -92,6 +97,7 @@ pub(crate) fn run(args: Args, ctx: &Ctx) -> Result<u8> {
         date_window: None,
         limits,
         cancel: Default::default(),
+        tarballs_in_stream: !args.unpack,
     };
     // The comparison runs on a blocking thread; SIGINT, SIGTERM and SIGHUP cancel the token,
     // which every unpack, scan and comparison loop checks. The temporary directories are
