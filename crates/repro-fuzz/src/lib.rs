@@ -21,7 +21,7 @@ use repro_report::{Status, Verdict};
 
 /// The fuzz targets, by name (the names of `fuzz/fuzz_targets/*.rs`).
 pub const TARGETS: &[&str] =
-    &["recipe_parse", "julia_lex_parse", "julia_eval", "tar_read", "differ_compare"];
+    &["recipe_parse", "julia_lex_parse", "julia_eval", "tar_read", "tar_tree", "differ_compare"];
 
 /// Runs target `name` on `data`. Returns `false` for an unknown name.
 pub fn run(name: &str, data: &[u8]) -> bool {
@@ -30,6 +30,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "julia_lex_parse" => julia_lex_parse(data),
         "julia_eval" => julia_eval(data),
         "tar_read" => tar_read(data),
+        "tar_tree" => tar_tree(data),
         "differ_compare" => differ_compare(data),
         _ => return false,
     }
@@ -243,6 +244,68 @@ pub fn tar_read(data: &[u8]) {
     if repro_artifact::detect_compression(rest) == Compression::None {
         assert_eq!(direct, through, "reading through {} changes the result", c.name());
     }
+}
+
+/// A tarball read as a tree without unpacking it ([`repro_artifact::scan_tarball`]) against
+/// unpacking it and scanning the result. The input is the uncompressed tar stream; byte 0 (mod
+/// 2) picks a tiny in-memory bound, so that the trees are also spilled and merged. Invariants:
+/// no panic; when the stream read gives a tree, unpacking succeeds and its scan has the same
+/// entries in the same order, with the same content flags; the stream read never fails where
+/// unpacking succeeds; nothing is left in the spill directory.
+pub fn tar_tree(data: &[u8]) {
+    use repro_artifact::{
+        ContentFilter, ScanOptions, SpillDir, TarTree, UnpackLimits, scan_dir, scan_tarball,
+        unpack_tarball_with,
+    };
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let dir = scratch().join("tar-tree");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (spill, root, unpacked) = (dir.join("spill"), dir.join("root"), dir.join("unpacked"));
+    for d in [&spill, &root] {
+        std::fs::create_dir_all(d).expect("scratch directory");
+    }
+    let tarball = dir.join("in.tar");
+    std::fs::write(&tarball, rest).expect("scratch file");
+    let limits = UnpackLimits {
+        max_total_bytes: 16 << 20,
+        max_entries: 4096,
+        skip_special_files: true,
+        ..UnpackLimits::default()
+    };
+    let opts = ScanOptions {
+        max_in_memory: if mode % 2 == 0 { 3 } else { 1 << 16 },
+        spill: SpillDir::new(Some(spill.clone())),
+        counts_as_content: Some(ContentFilter(std::sync::Arc::new(|p: &str| {
+            !p.starts_with("logs/")
+        }))),
+        ..ScanOptions::default()
+    };
+    let budget = Budget::unlimited();
+    let streamed = scan_tarball(&tarball, &root, &limits, &budget, &opts, |_| {});
+    let by_unpacking = unpack_tarball_with(&tarball, &unpacked, &limits, &budget, |_| {})
+        .and_then(|_| scan_dir(&unpacked, &opts));
+    let listing = |t: repro_artifact::Tree| {
+        let mut c = t.into_cursor().expect("reading a tree back");
+        let mut v = Vec::new();
+        while let Some(s) = c.next_entry().expect("reading a tree back") {
+            v.push(s);
+        }
+        v
+    };
+    match (streamed, by_unpacking) {
+        (Ok(TarTree::Tree(s)), Ok(u)) => {
+            assert_eq!(listing(s), listing(u), "the stream read and the unpacked tree differ");
+        }
+        (Ok(TarTree::Tree(_)), Err(e)) => {
+            panic!("read as a stream, but unpacking it fails: {e}")
+        }
+        (Err(e), Ok(_)) => panic!("the stream read fails, but unpacking succeeds: {e}"),
+        // Falls back to unpacking, or both refuse it.
+        (Ok(TarTree::Unpack(_)), _) | (Err(_), Err(_)) => {}
+    }
+    let left = std::fs::read_dir(&spill).map_or(0, |r| r.count());
+    assert_eq!(left, 0, "spill files left behind");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Splits differ input into the pair to compare: byte 0 picks the mode, bytes 1..3 a split

@@ -73,6 +73,11 @@ fn tar_read() {
 }
 
 #[test]
+fn tar_tree() {
+    replay("tar_tree");
+}
+
+#[test]
 fn differ_compare() {
     replay("differ_compare");
 }
