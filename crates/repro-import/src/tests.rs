@@ -726,3 +726,37 @@ fn build_tarballs_per_platform_group_restricts_each_calls_dependencies() {
         "another `build_tarballs` call (of another name or version); only the first one is imported"
     ));
 }
+
+#[test]
+fn setdiff_removes_every_following_collection() {
+    // One recipe built in several `build_tarballs` calls, the Linux one guarded by an `if` over
+    // `setdiff` of three collections.
+    let main = "should_build_platform(t) = true\nname = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = \"make\"\nproducts = Product[]\nplatforms = [Platform(\"x86_64\", \"linux\"), Platform(\"x86_64\", \"macos\"), Platform(\"x86_64\", \"windows\")]\nmacs = filter(Sys.isapple, platforms)\nwins = filter(Sys.iswindows, platforms)\nlinux = setdiff(platforms, macs, wins)\nif any(should_build_platform.(triplet.(linux)))\n    build_tarballs(ARGS, name, version, sources, script, linux, products, [])\nend\nif any(should_build_platform.(triplet.(wins)))\n    build_tarballs(ARGS, name, version, sources, script, wins, products, [])\nend\n";
+    let r = import_src(main, &[]).unwrap();
+    assert_eq!(r.recipe.platforms, ["x86_64-linux-gnu", "x86_64-w64-mingw32"]);
+    assert!(!r.warnings.iter().any(|w| w.message.contains("setdiff")), "{:?}", r.warnings);
+    // Julia's values: distinct elements in order, tuples accepted, one argument is `unique`.
+    let main = format!(
+        "name = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = string(setdiff([3, 1, 3, 2, 1], (2,)) == [3, 1], setdiff([1, 2, 1]) == [1, 2], setdiff((1, 2, 3), [1], [3], Int[]) == [2], length(setdiff([1, 2], [1, 2])))\nplatforms = [Platform(\"x86_64\", \"linux\")]\n{TAIL}"
+    );
+    let r = import_src(&main, &[]).unwrap();
+    assert_eq!(r.recipe.script, "truetruetrue0");
+    // Long vectors count against the step bound instead of running unbounded.
+    let src = "a = [i for i in 1:60_000]\nb = [i for i in 60_001:120_000]\nc = setdiff(a, b, b)\n";
+    let e = import_err(src);
+    assert!(e.contains("steps"), "{e}");
+}
+
+#[test]
+fn returns_is_a_function_of_any_arguments() {
+    // `skip=Returns(false)` expands the string ABIs of every platform, `skip=Returns(true)` of
+    // none; the platforms then decide an `if` around their `build_tarballs` call.
+    let main = "should_build_platform(t) = true\nname = \"A\"\nversion = v\"1.0.0\"\nsources = []\nscript = string(Returns(7)(), Returns(\"x\")(1, 2; k = 3), filter(!Returns(false), [1, 2]) == [1, 2])\nproducts = Product[]\nps = expand_cxxstring_abis([Platform(\"x86_64\", \"linux\")]; skip=Returns(false))\nappend!(ps, expand_cxxstring_abis([Platform(\"i686\", \"linux\")]; skip=Returns(true)))\nappend!(ps, filter(Returns(false), ps))\nif any(should_build_platform.(triplet.(ps)))\n    build_tarballs(ARGS, name, version, sources, script, ps, products, [])\nend\n";
+    let r = import_src(main, &[]).unwrap();
+    assert_eq!(
+        r.recipe.platforms,
+        ["x86_64-linux-gnu-cxx03", "x86_64-linux-gnu-cxx11", "i686-linux-gnu"]
+    );
+    assert_eq!(r.recipe.script, "7xtrue");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}

@@ -51,6 +51,8 @@ pub(crate) enum Value {
     Not(Box<Value>),
     /// `>=(x)`: an operator with its right operand fixed (`y -> y >= x`).
     OpFix(String, Box<Value>),
+    /// `Returns(v)`: a function that ignores its arguments and returns `v`.
+    Returns(Box<Value>),
     /// The script's command-line arguments.
     Args,
     Unknown(Rc<Unknown>),
@@ -182,7 +184,9 @@ impl Value {
             Value::Builtin(n) => format!("function `{n}`"),
             Value::Type(n) => format!("type `{n}`"),
             Value::Module(n) => format!("module `{n}`"),
-            Value::Lambda(_) | Value::Not(_) | Value::OpFix(..) => "function".into(),
+            Value::Lambda(_) | Value::Not(_) | Value::OpFix(..) | Value::Returns(_) => {
+                "function".into()
+            }
             Value::Function(f) => format!("function `{}`", f.name),
             Value::Args => "ARGS".into(),
             Value::Unknown(_) => "unknown value".into(),
@@ -251,13 +255,13 @@ impl Value {
             (Args, Args) => true,
             (
                 Source(..) | Product(..) | Dep(_) | Lambda(_) | Function(_) | Not(_) | Dict(_)
-                | NamedTuple(_) | OpFix(..),
+                | NamedTuple(_) | OpFix(..) | Returns(_),
                 _,
             )
             | (
                 _,
                 Source(..) | Product(..) | Dep(_) | Lambda(_) | Function(_) | Not(_) | Dict(_)
-                | NamedTuple(_) | OpFix(..),
+                | NamedTuple(_) | OpFix(..) | Returns(_),
             ) => return None,
             _ => false,
         })

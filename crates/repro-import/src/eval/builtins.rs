@@ -162,6 +162,7 @@ pub(crate) static JULIA: &[Builtin] = &[
     Builtin::constructor("String", |c| c.string()),
     Builtin::constructor("Symbol", |c| c.symbol()),
     Builtin::constructor("Dict", |c| c.dict()),
+    Builtin::constructor("Returns", |c| c.returns()),
     Builtin::constructor("Pair", |c| c.pair()).keeps_unknown(),
     Builtin::constructor("VersionNumber", |c| c.version_number()),
     Builtin::abstract_type("AbstractString"),
@@ -327,6 +328,15 @@ impl Call<'_, '_> {
         Ok(Value::Vector(xs))
     }
 
+    /// `Returns(v)`: a function of any arguments that returns `v`.
+    pub(super) fn returns(&mut self) -> R<Value> {
+        if let Some(r) = self.arity(1, 1) {
+            return r;
+        }
+        self.leftover_kwargs();
+        Ok(Value::Returns(Box::new(self.pos.remove(0))))
+    }
+
     pub(super) fn unique(&mut self) -> R<Value> {
         if let Some(r) = self.arity(1, 1) {
             return r;
@@ -343,23 +353,39 @@ impl Call<'_, '_> {
         Ok(Value::Vector(out))
     }
 
+    /// `setdiff(a, itrs...)`: the distinct elements of `a`, in order, that are in none of the
+    /// following collections. Every comparison is an evaluation step, so that long vectors stay
+    /// within the step bound.
     pub(super) fn setdiff(&mut self) -> R<Value> {
-        if let Some(r) = self.arity(2, 2) {
+        if let Some(r) = self.arity(1, usize::MAX) {
             return r;
         }
-        let (a, b) = (self.pos.remove(0), self.pos.remove(0));
-        match (a, b) {
-            (Value::Vector(xs), Value::Vector(ys) | Value::Tuple(ys)) => {
-                let mut out = Vec::new();
-                for x in xs {
-                    if !ys.iter().any(|y| y.julia_eq(&x) == Some(true)) {
-                        out.push(x);
-                    }
-                }
-                Ok(Value::Vector(out))
+        let mut args = std::mem::take(&mut self.pos).into_iter();
+        let (Some(Value::Vector(xs) | Value::Tuple(xs)), rest) = (args.next(), args) else {
+            return self.fail("`setdiff` needs vectors");
+        };
+        let mut remove = Vec::new();
+        for v in rest {
+            match v {
+                Value::Vector(ys) | Value::Tuple(ys) => remove.push(ys),
+                _ => return self.fail("`setdiff` needs vectors"),
             }
-            _ => self.fail("`setdiff` needs two vectors"),
         }
+        let mut out: Vec<Value> = Vec::new();
+        for x in xs {
+            let mut keep = true;
+            for y in remove.iter().flatten().chain(&out) {
+                self.it.step(self.e)?;
+                if y.julia_eq(&x) == Some(true) {
+                    keep = false;
+                    break;
+                }
+            }
+            if keep {
+                out.push(x);
+            }
+        }
+        Ok(Value::Vector(out))
     }
 
     pub(super) fn length_first_last(&mut self) -> R<Value> {

@@ -1157,7 +1157,11 @@ impl Interp {
             ("!", Value::Bool(b)) => Value::Bool(!b),
             (
                 "!",
-                f @ (Value::Builtin(_) | Value::Lambda(_) | Value::Function(_) | Value::Not(_)),
+                f @ (Value::Builtin(_)
+                | Value::Lambda(_)
+                | Value::Function(_)
+                | Value::Not(_)
+                | Value::Returns(_)),
             ) => Value::Not(Box::new(f)),
             ("-", Value::Int(i)) => Value::Int(i.wrapping_neg()),
             ("-", Value::Float(f)) => Value::Float(-f),
@@ -1500,6 +1504,7 @@ impl Interp {
                     format!("`{op}(x)` called with {} arguments instead of 1", pos.len()),
                 )),
             },
+            Value::Returns(v) => Ok(*v),
             Value::Unknown(u) => Ok(Value::Unknown(u)),
             other => {
                 let t = other.type_name();
