@@ -372,9 +372,14 @@ mod tests {
     #[test]
     fn every_target_file_is_found() {
         let t = all_targets(&repo_root().join("fuzz")).unwrap();
-        for name in
-            ["recipe_parse", "julia_lex_parse", "julia_eval", "tar_read", "tar_tree", "differ_compare"]
-        {
+        for name in [
+            "recipe_parse",
+            "julia_lex_parse",
+            "julia_eval",
+            "tar_read",
+            "tar_tree",
+            "differ_compare",
+        ] {
             assert!(t.iter().any(|x| x == name), "{name} missing from {t:?}");
         }
     }
