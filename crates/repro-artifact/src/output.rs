@@ -57,7 +57,8 @@ impl OutputFile {
         let tmp = tempfile::Builder::new()
             .prefix(prefix)
             .tempfile_in(&dir)
-            .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
+            // The file asked for, not the temporary one (its directory is in the message).
+            .map_err(|e| Error::io("write", dest, e))?;
         Ok(OutputFile { dest: dest.to_owned(), inner: Inner::Replace { tmp, target } })
     }
 

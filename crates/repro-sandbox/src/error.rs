@@ -97,6 +97,9 @@ pub enum SandboxError {
     #[error("unpacking the build output into {}: {message}", path.display())]
     Unpack { path: PathBuf, message: String },
 
+    /// Writing a file through `repro_artifact::write_output` (its error names the file).
+    #[error(transparent)]
+    Write(repro_artifact::Error),
     /// Local file I/O.
     #[error("{}", path.display())]
     Io {

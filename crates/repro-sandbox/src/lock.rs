@@ -109,9 +109,7 @@ impl ImageLock {
 
     /// Writes the lock to `path`, whole or not at all.
     pub fn save(&self, path: &Path) -> Result<(), SandboxError> {
-        repro_artifact::write_output(path, self.to_toml().as_bytes()).map_err(|e| {
-            SandboxError::Io { path: path.to_owned(), source: std::io::Error::other(e) }
-        })
+        repro_artifact::write_output(path, self.to_toml().as_bytes()).map_err(SandboxError::Write)
     }
 
     /// The family name (`native` for the base image).
@@ -208,6 +206,21 @@ mod tests {
             .collect(),
             path: PathBuf::new(),
         }
+    }
+
+    #[test]
+    fn a_failed_save_names_the_file_once() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("missing-dir/image.lock");
+        let e = sample().save(&path).unwrap_err();
+        let mut chain = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            chain.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        let p = path.display().to_string();
+        assert_eq!(chain.matches(p.as_str()).count(), 1, "{chain}");
     }
 
     #[test]
