@@ -73,17 +73,26 @@ fn write_records<T: Serialize>(path: &Path, records: impl IntoIterator<Item = T>
     let mut w = BufWriter::with_capacity(RUN_BUF, f);
     let mut buf = Vec::new();
     for r in records {
-        buf.clear();
-        buf = postcard::to_extend(&r, buf)
-            .map_err(|e| Error::io("encode a record for", path, std::io::Error::other(e)))?;
-        let len = u32::try_from(buf.len()).map_err(|_| {
-            Error::io("write", path, std::io::Error::other("record larger than 4 GiB"))
-        })?;
-        w.write_all(&len.to_le_bytes())
-            .and_then(|()| w.write_all(&buf))
-            .map_err(|e| Error::io("write", path, e))?;
+        write_frame(&mut w, path, &r, &mut buf)?;
     }
     w.flush().map_err(|e| Error::io("write", path, e))
+}
+
+/// One record: its length (little-endian `u32`), then its postcard encoding (`buf` is scratch).
+fn write_frame<T: Serialize>(
+    w: &mut impl Write,
+    path: &Path,
+    t: &T,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    buf.clear();
+    *buf = postcard::to_extend(t, std::mem::take(buf))
+        .map_err(|e| Error::io("encode a record for", path, std::io::Error::other(e)))?;
+    let len = u32::try_from(buf.len())
+        .map_err(|_| Error::io("write", path, std::io::Error::other("record larger than 4 GiB")))?;
+    w.write_all(&len.to_le_bytes())
+        .and_then(|()| w.write_all(buf))
+        .map_err(|e| Error::io("write", path, e))
 }
 
 /// Sequential reader of one run file.
@@ -321,6 +330,8 @@ pub struct Spool<T> {
     mem: Vec<T>,
     files: Option<Files>,
     writer: Option<(BufWriter<File>, PathBuf)>,
+    /// Scratch for encoding.
+    buf: Vec<u8>,
     len: u64,
 }
 
@@ -333,6 +344,7 @@ impl<T: Serialize + DeserializeOwned> Spool<T> {
             mem: Vec::new(),
             files: None,
             writer: None,
+            buf: Vec::new(),
             len: 0,
         }
     }
@@ -370,15 +382,7 @@ impl<T: Serialize + DeserializeOwned> Spool<T> {
 
     fn write(&mut self, t: &T) -> Result<()> {
         let (w, path) = self.writer.as_mut().expect("spooling to disk");
-        let path = &*path;
-        let buf = postcard::to_stdvec(t)
-            .map_err(|e| Error::io("encode a record for", path, std::io::Error::other(e)))?;
-        let len = u32::try_from(buf.len()).map_err(|_| {
-            Error::io("write", path, std::io::Error::other("record larger than 4 GiB"))
-        })?;
-        w.write_all(&len.to_le_bytes())
-            .and_then(|()| w.write_all(&buf))
-            .map_err(|e| Error::io("write", path, e))
+        write_frame(w, path, t, &mut self.buf)
     }
 
     /// Done pushing: read the records back in order.
