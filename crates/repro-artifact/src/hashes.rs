@@ -96,19 +96,27 @@ impl Sha256 {
 
     /// SHA-256 of everything `r` yields (streamed).
     pub fn of_reader<R: Read>(mut r: R) -> std::io::Result<Sha256> {
-        let mut h = sha2::Sha256::new();
         let mut buf = vec![0u8; BUF_SIZE];
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            h.update(&buf[..n]);
-        }
-        Ok(Sha256(h.finalize().into()))
+        sha256_counted(&mut r, &mut buf).map(|(s, _)| s)
     }
+}
+
+/// SHA-256 and length of everything `r` yields, streamed through `buf` (which callers hashing
+/// many files reuse).
+pub(crate) fn sha256_counted(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<(Sha256, u64)> {
+    let mut h = sha2::Sha256::new();
+    let mut total = 0u64;
+    loop {
+        let n = match r.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        total += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((Sha256(h.finalize().into()), total))
 }
 
 /// SHA-256 of a file's bytes, streamed (never read whole into memory).

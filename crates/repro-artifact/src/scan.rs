@@ -1,13 +1,11 @@
 //! The file-tree model shared by the differ and normalizer, and a fast parallel scanner.
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use sha2::Digest as _;
 
 use crate::dirhash::{self, DEFAULT_MAX_DEPTH, MAX_DEPTH_CAP};
 use crate::error::{Error, Result};
@@ -377,24 +375,13 @@ thread_local! {
     static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; crate::hashes::BUF_SIZE]);
 }
 
-pub(crate) fn sha256_stream(mut f: &fs::File, path: &Path, expected: u64) -> Result<Sha256> {
+fn sha256_stream(mut f: &fs::File, path: &Path, expected: u64) -> Result<Sha256> {
     BUF.with(|b| {
-        let buf = &mut b.borrow_mut()[..];
-        let mut h = sha2::Sha256::new();
-        let mut n_total = 0u64;
-        loop {
-            let n = match f.read(buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::io("read", path, e)),
-            };
-            n_total += n as u64;
-            h.update(&buf[..n]);
-        }
+        let (sha, n_total) = crate::hashes::sha256_counted(&mut f, &mut b.borrow_mut()[..])
+            .map_err(|e| Error::io("read", path, e))?;
         if n_total != expected {
             return Err(Error::Changed { path: path.to_owned(), expected, actual: n_total });
         }
-        Ok(Sha256(h.finalize().into()))
+        Ok(sha)
     })
 }

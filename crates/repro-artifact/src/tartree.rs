@@ -15,8 +15,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sha2::Digest as _;
-
 use crate::budget::Budget;
 use crate::error::Result;
 use crate::scan::{DIR, EXECUTABLE, FILE, HAS_CONTENT, HASHED, Rec, SYMLINK, ScanOptions, Tree};
@@ -147,18 +145,8 @@ impl State<'_> {
                 if self.file_bytes.saturating_add(m.size) > self.limits.max_total_bytes {
                     return self.fall_back("over the unpacked size limit".into());
                 }
-                let mut h = sha2::Sha256::new();
-                let mut n = 0u64;
-                loop {
-                    let k = match data.read(&mut self.buf) {
-                        Ok(0) => break,
-                        Ok(k) => k,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(crate::tarread::stream_error(archive, e)),
-                    };
-                    h.update(&self.buf[..k]);
-                    n += k as u64;
-                }
+                let (sha, n) = crate::hashes::sha256_counted(data, &mut self.buf)
+                    .map_err(|e| crate::tarread::stream_error(archive, e))?;
                 if n != m.size {
                     return self.fall_back(format!("`{path}` is truncated"));
                 }
@@ -174,7 +162,7 @@ impl State<'_> {
                     path,
                     size: n,
                     target: String::new(),
-                    sha256: h.finalize().into(),
+                    sha256: sha.0,
                     kind: FILE,
                     flags,
                 })?;

@@ -31,7 +31,8 @@ use repro_artifact::{Budget, BudgetLimits};
 
 pub use tarmeta::TarHeaders;
 pub use tree::{
-    Materialize, compare_single_files, compare_trees, compare_trees_with, scan_pair, scan_pair_with,
+    Materialize, compare_single_files, compare_trees, compare_trees_with, scan_options, scan_pair,
+    scan_pair_with,
 };
 
 /// Bounds on the work and output of a comparison.

@@ -28,6 +28,17 @@ pub fn scan_pair(a: &Path, b: &Path, normalizer: &Normalizer) -> Result<(Tree, T
     scan_pair_with(a, b, normalizer, &Cancel::never(), &SpillDir::default())
 }
 
+/// How the differ scans a tree (or reads a tarball as one): empty-directory flags following
+/// `normalizer`'s drop rules, stopping once `cancel` fires, large trees spilled below `spill`.
+pub fn scan_options(normalizer: &Normalizer, cancel: &Cancel, spill: &SpillDir) -> ScanOptions {
+    ScanOptions {
+        cancel: cancel.clone(),
+        spill: spill.clone(),
+        counts_as_content: Some(ContentFilter(Arc::new(normalizer.kept_predicate()))),
+        ..ScanOptions::default()
+    }
+}
+
 /// [`scan_pair`] that stops (with a scan error whose source is
 /// `repro_artifact::Error::Cancelled`) once `cancel` fires, and spills sorted runs of large
 /// trees below `spill`.
@@ -38,12 +49,7 @@ pub fn scan_pair_with(
     cancel: &Cancel,
     spill: &SpillDir,
 ) -> Result<(Tree, Tree), Error> {
-    let opts = ScanOptions {
-        cancel: cancel.clone(),
-        spill: spill.clone(),
-        counts_as_content: Some(ContentFilter(Arc::new(normalizer.kept_predicate()))),
-        ..ScanOptions::default()
-    };
+    let opts = scan_options(normalizer, cancel, spill);
     let (ra, rb) = std::thread::scope(|s| {
         let ha = s.spawn(|| scan_dir(a, &opts));
         let rb = scan_dir(b, &opts);

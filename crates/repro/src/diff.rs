@@ -18,7 +18,7 @@ use std::sync::Arc;
 use repro_artifact::{Budget, Cancel, UnpackLimits};
 use std::collections::HashSet;
 
-use repro_artifact::{ContentFilter, DEFAULT_MAX_IN_MEMORY, ScanOptions, SpillDir, TarTree};
+use repro_artifact::{DEFAULT_MAX_IN_MEMORY, SpillDir, TarTree};
 use repro_differ::{CompareOptions, TarHeaders};
 use repro_events::{Event, Level, Sink};
 use repro_normalizer::{NormalizeOptions, Normalizer};
@@ -304,12 +304,7 @@ fn in_stream(
             .map_err(Error::Temp)
     };
     let (da, db) = (temp()?, temp()?);
-    let scan = ScanOptions {
-        cancel: budget.cancel().clone(),
-        spill: spill.clone(),
-        counts_as_content: Some(ContentFilter(Arc::new(n.kept_predicate()))),
-        ..ScanOptions::default()
-    };
+    let scan = repro_differ::scan_options(n, budget.cancel(), &spill);
     let limits = unpack_limits(opts);
     let read = |p: &Path, root: &Path| -> Result<(TarTree, TarHeaders), Error> {
         let mut h = TarHeaders::with_spill(spill.clone(), DEFAULT_MAX_IN_MEMORY);
