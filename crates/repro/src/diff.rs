@@ -10,15 +10,13 @@
 //! an unpack, a scan or a comparison and returns [`Error::Cancelled`]; the temporary
 //! directories are owned by guards and removed on every path.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use repro_artifact::{Budget, Cancel, UnpackLimits};
-use std::collections::HashSet;
-
-use repro_artifact::{DEFAULT_MAX_IN_MEMORY, SpillDir, TarTree};
+use repro_artifact::{Budget, Cancel, DEFAULT_MAX_IN_MEMORY, SpillDir, TarTree, UnpackLimits};
 use repro_differ::{CompareOptions, TarHeaders};
 use repro_events::{Event, Level, Sink};
 use repro_normalizer::{NormalizeOptions, Normalizer};
@@ -224,6 +222,14 @@ fn spill_dir() -> Result<(tempfile::TempDir, SpillDir), Error> {
     Ok((dir, spill))
 }
 
+/// A fresh temporary directory a tarball is unpacked or extracted into.
+fn diff_dir() -> Result<tempfile::TempDir, Error> {
+    tempfile::Builder::new()
+        .prefix(&repro_sandbox::gc::temp_prefix("diff"))
+        .tempdir()
+        .map_err(Error::Temp)
+}
+
 /// Unpack a tarball into a fresh temporary directory, collecting its headers in the same pass.
 fn unpack(
     path: &Path,
@@ -231,10 +237,7 @@ fn unpack(
     budget: &Budget,
     spill: &SpillDir,
 ) -> Result<(tempfile::TempDir, TarHeaders), Error> {
-    let dir = tempfile::Builder::new()
-        .prefix(&repro_sandbox::gc::temp_prefix("diff"))
-        .tempdir()
-        .map_err(Error::Temp)?;
+    let dir = diff_dir()?;
     let mut headers = TarHeaders::with_spill(spill.clone(), DEFAULT_MAX_IN_MEMORY);
     repro_artifact::unpack_tarball_with(path, dir.path(), &unpack_limits(opts), budget, |m| {
         headers.push(m);
@@ -266,22 +269,14 @@ fn compare_unpacked(
     // Both guards are held here: whichever side failed or was cancelled, the other
     // side's directory is removed when its guard drops.
     check_cancelled(budget)?;
-    let (ua, ub) = (ua?, ub?);
-    let da = ua.as_ref().map_or(a, |(d, _)| d.path());
-    let db = ub.as_ref().map_or(b, |(d, _)| d.path());
+    // The unpacked directories (guards) stay until the comparison is done.
+    let ((ga, ha), (gb, hb)) = (ua?.unzip(), ub?.unzip());
+    let da = ga.as_ref().map_or(a, |d| d.path());
+    let db = gb.as_ref().map_or(b, |d| d.path());
     let scanned = repro_differ::scan_pair_with(da, db, n, budget.cancel(), &spill);
     check_cancelled(budget)?;
     let (ta, tb) = scanned?;
-    // The unpacked directories stay until the comparison is done.
-    let (ua, ub) = (ua.map(|(d, h)| (d, Some(h))), ub.map(|(d, h)| (d, Some(h))));
-    let (mut ua, mut ub) = (ua, ub);
-    let headers = match (ua.as_mut(), ub.as_mut()) {
-        (Some((_, ha)), Some((_, hb))) => ha.take().zip(hb.take()),
-        _ => None,
-    };
-    let report = repro_differ::compare_trees(ta, tb, n, &copts, headers, sink);
-    drop((ua, ub));
-    Ok(report?)
+    Ok(repro_differ::compare_trees(ta, tb, n, &copts, ha.zip(hb), sink)?)
 }
 
 /// Two tarballs read without unpacking them: each is hashed member by member as it streams
@@ -297,13 +292,7 @@ fn in_stream(
     sink: &Sink,
 ) -> Result<Option<Report>, Error> {
     let (_spill_guard, spill) = spill_dir()?;
-    let temp = || {
-        tempfile::Builder::new()
-            .prefix(&repro_sandbox::gc::temp_prefix("diff"))
-            .tempdir()
-            .map_err(Error::Temp)
-    };
-    let (da, db) = (temp()?, temp()?);
+    let (da, db) = (diff_dir()?, diff_dir()?);
     let scan = repro_differ::scan_options(n, budget.cancel(), &spill);
     let limits = unpack_limits(opts);
     let read = |p: &Path, root: &Path| -> Result<(TarTree, TarHeaders), Error> {
